@@ -1,0 +1,70 @@
+# Tongban: `make run` serves the demo, `make test` runs the suite on SQLite and on PostgreSQL.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
+DEBIAN_PACKAGES := chromium fonts-wqy-microhei poppler-utils
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install system-deps run test test-sqlite test-postgres lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian packages the certificates (CJK font, pdftoppm) and the browser tests (chromium) need.
+system-deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing:$$missing"; \
+	    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null; \
+	  elif command -v sudo >/dev/null; then sudo apt-get install -y -q $$missing; \
+	  else echo "please install the Debian packages:$$missing"; exit 1; fi; \
+	fi
+
+run: install system-deps
+	@mkdir -p var
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "  Tongban is starting on http://$(HOST):$(PORT)/"
+	@echo "    service guide      http://$(HOST):$(PORT)/guide/"
+	@echo "    admin              http://$(HOST):$(PORT)/admin/            (admin)"
+	@echo "    API docs           http://$(HOST):$(PORT)/api/docs/"
+	@echo "  demo logins (password: $${DEMO_PASSWORD:-tongban-demo}):"
+	@echo "    applicant, employer            applicants"
+	@echo "    intake, reviewer, approver, legal, supervisor   provincial S&T department"
+	@echo "    kunming-intake                 Kunming S&T bureau;  exit-entry  exit-entry bureau"
+	@echo ""
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install system-deps test-sqlite test-postgres
+
+test-sqlite: install
+	@echo "== test suite on SQLite =="
+	DJANGO_ALLOW_ASYNC_UNSAFE=true DATABASE_URL=sqlite:///:memory: $(BIN)/python -m pytest -q
+
+test-postgres: install
+	@echo "== test suite on PostgreSQL ($(PG_TEST_URL)) =="
+	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_TEST_URL)', connect_timeout=5).close()" 2>/dev/null; then \
+	  DJANGO_ALLOW_ASYNC_UNSAFE=true DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q; \
+	elif [ "$${CI:-}" = "true" ]; then echo "PostgreSQL at $(PG_TEST_URL) is not reachable (CI=true: failing)"; exit 1; \
+	else echo "SKIPPED: PostgreSQL at $(PG_TEST_URL) is not reachable; set PG_TEST_URL or start it"; fi
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+bench: install
+	$(BIN)/python bench/calendar.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,1 @@
+"""Electronic certificates, signing keys, status changes."""

@@ -1,0 +1,41 @@
+"""URL map: public pages, applicant and officer pages, the REST API, admin, docs."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import set_language
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from services import views as service_views
+
+admin.site.site_header = "通办 · 管理后台"
+admin.site.site_title = "通办管理后台"
+admin.site.index_title = "目录、日历、机关与人员"
+
+api_v1 = [
+    path("", include("services.api.urls")),
+    path("", include("licensing.api.urls")),
+    path("", include("certificates.api.urls")),
+]
+
+urlpatterns = [
+    path("", service_views.home, name="home"),
+    path("guide/", service_views.guide_list, name="service-guide"),
+    path("guide/<slug:code>/", service_views.guide_detail, name="service-guide-detail"),
+    path("accounts/login/", service_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("", include("licensing.urls")),
+    path("", include("certificates.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

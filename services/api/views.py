@@ -1,0 +1,139 @@
+"""Public service guide, working-day calendar and token login endpoints."""
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from services import selectors
+from services.accounts import LoginLocked, authenticate_throttled
+from services.calendar import get_calendar
+from services.workdays import OutOfRange
+
+from .serializers import (
+    AddWorkingDaysQuery,
+    AddWorkingDaysResult,
+    ServiceTypeSerializer,
+    WorkingDaysQuery,
+    WorkingDaysResult,
+)
+
+
+def _lang(request: Request) -> str:
+    requested = request.query_params.get("lang")
+    return requested if requested in ("en", "zh-hans") else get_language() or "zh-hans"
+
+
+class ServiceListView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(responses=ServiceTypeSerializer(many=True), summary="Service guide: all services")
+    def get(self, request: Request) -> Response:
+        services = selectors.published_service_types()
+        return Response(ServiceTypeSerializer(services, many=True, context={"lang": _lang(request)}).data)
+
+
+# Registry of extra fields for one service's guide (the licensing app adds `form`, the JSON Schema
+# of the application data), so the catalog API does not import the apps above it.
+service_detail_extensions: list = []
+
+
+class ServiceDetailView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(responses=ServiceTypeSerializer, summary="Service guide: one service")
+    def get(self, request: Request, code: str) -> Response:
+        service_type = selectors.service_type_current(code=code)
+        payload = dict(ServiceTypeSerializer(service_type, context={"lang": _lang(request)}).data)
+        for extend in service_detail_extensions:
+            payload.update(extend(service_type))
+        return Response(payload)
+
+
+def _calendar_answer(compute):
+    try:
+        return Response(compute())
+    except OutOfRange as exc:
+        raise ValidationError({"detail": [str(exc)]}, code="out_of_range") from exc
+
+
+class AddWorkingDaysView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(parameters=[AddWorkingDaysQuery], responses=AddWorkingDaysResult,
+                   summary="Due date n working days after a start date")
+    def get(self, request: Request) -> Response:
+        query = AddWorkingDaysQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        start, days = query.validated_data["start"], query.validated_data["days"]
+
+        def compute() -> dict:
+            calendar = get_calendar()
+            due = calendar.add_working_days(start, days)
+            return {"start": start.isoformat(), "days": days, "due": due.isoformat(),
+                    "provisional": calendar.any_provisional(start, due)}
+
+        return _calendar_answer(compute)
+
+
+class WorkingDaysView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(parameters=[WorkingDaysQuery], responses=WorkingDaysResult,
+                   summary="Working days d with start < d <= end")
+    def get(self, request: Request) -> Response:
+        query = WorkingDaysQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        start, end = query.validated_data["start"], query.validated_data["end"]
+
+        def compute() -> dict:
+            calendar = get_calendar()
+            return {"start": start.isoformat(), "end": end.isoformat(),
+                    "working_days": calendar.working_days(start, end),
+                    "provisional": calendar.any_provisional(start, end)}
+
+        return _calendar_answer(compute)
+
+
+class TokenView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(
+        request=inline_serializer("TokenRequest", {"username": serializers.CharField(),
+                                                   "password": serializers.CharField()}),
+        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+        parameters=[OpenApiParameter("lang", str, required=False)],
+        summary="Exchange a username and password for an API token",
+    )
+    def post(self, request: Request) -> Response:
+        username = str(request.data.get("username", "")).strip()
+        password = str(request.data.get("password", ""))
+        errors = {}
+        if not username:
+            errors["username"] = [_("请输入用户名。")]
+        if not password:
+            errors["password"] = [_("请输入密码。")]
+        if errors:
+            raise ValidationError(errors)
+        try:
+            user = authenticate_throttled(request._request, username=username, password=password)
+        except LoginLocked as exc:
+            return Response({"detail": str(exc), "code": "locked"}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        if user is None:
+            raise ValidationError({"non_field_errors": [_("用户名或密码错误。")]}, code="invalid_credentials")
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
