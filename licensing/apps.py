@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class LicensingConfig(AppConfig):
     name = "licensing"
     verbose_name = _("申请与审批")
+
+    def ready(self) -> None:
+        from services.api.views import service_detail_extensions
+        from services.calendar import calendar_changed_hooks
+        from services.catalog.forms import FORMS, form_schema
+
+        from .workflow import deadlines_recompute_years
+
+        if deadlines_recompute_years not in calendar_changed_hooks:
+            calendar_changed_hooks.append(deadlines_recompute_years)
+        service_detail_extensions.append(
+            lambda service_type: {"form": form_schema(service_type.code)} if service_type.code in FORMS else {}
+        )

@@ -1,10 +1,25 @@
 """Applicants, applications and their clocks, the case log, notices."""
 
+import uuid
+
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from services.validators import validate_credit_code
+
+from .constants import STATUS_CODES, NoticeKind, PauseKind, State, SubmissionKind
+from .permissions import (
+    extension_available,
+    no_open_correction,
+    pause_allowed,
+    perm_applicant,
+    perm_role,
+    prerequisite_tracks_approved,
+)
 
 
 class ApplicantKind(models.TextChoices):
@@ -34,3 +49,349 @@ class Applicant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Application(ConcurrentTransitionMixin, models.Model):
+    """One case (办件). A joint one-stop filing is a parent with one child per track; each track
+    runs its own state machine in its own authority's queues."""
+
+    case_number = models.CharField(_("办件编号"), max_length=24, unique=True)
+    status_password_hash = models.CharField(_("查询密码（摘要）"), max_length=128, blank=True)
+    service_type = models.ForeignKey(
+        "services.ServiceType", verbose_name=_("事项（版本）"), on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    authority = models.ForeignKey(
+        "services.Authority", verbose_name=_("实施机关"), on_delete=models.PROTECT, related_name="applications"
+    )
+    applicant = models.ForeignKey(
+        Applicant, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="applications"
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name=_("联办主件"), null=True, blank=True, on_delete=models.CASCADE, related_name="tracks"
+    )
+    joint = models.BooleanField(_("联办主件"), default=False, help_text=_("由各分项办理，不进入队列"))
+    data = models.JSONField(_("申请信息"), default=dict, blank=True)
+    category = models.CharField(_("类别"), max_length=1, blank=True)
+    points = models.JSONField(_("积分明细"), default=dict, blank=True)
+    predecessor_certificate = models.CharField(_("原证编号"), max_length=40, blank=True)
+
+    state = FSMField(_("状态"), default=State.DRAFT, choices=State.choices, protected=True, db_index=True)
+
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    received_on = models.DateField(_("收件日期"), null=True, blank=True)
+    acceptance_clock_from = models.DateField(_("受理计时起点"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    accepted_on = models.DateField(_("受理日期"), null=True, blank=True)
+    deemed_accepted = models.BooleanField(_("逾期视为受理"), default=False)
+    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+    decided_on = models.DateField(_("决定日期"), null=True, blank=True)
+    issued_at = models.DateTimeField(_("发证时间"), null=True, blank=True)
+    issued_on = models.DateField(_("发证日期"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+
+    acceptance_due = models.DateField(_("受理期限"), null=True, blank=True)
+    committed_due = models.DateField(_("承诺办结期限"), null=True, blank=True)
+    statutory_due = models.DateField(_("法定办结期限"), null=True, blank=True)
+    issuance_due = models.DateField(_("发证期限"), null=True, blank=True)
+    current_due = models.DateField(_("当前期限"), null=True, blank=True, db_index=True)
+    yellow_from = models.DateField(_("黄牌预警起始日"), null=True, blank=True)
+    provisional = models.BooleanField(_("期限为暂定"), default=False)
+    warned_on = models.DateField(_("黄牌提醒日期"), null=True, blank=True)
+    overdue_notified_on = models.DateField(_("超期提醒日期"), null=True, blank=True)
+
+    extension_days = models.PositiveSmallIntegerField(_("延长工作日"), default=0)
+    extension_reason = models.TextField(_("延长理由"), blank=True)
+    correction_rounds = models.PositiveSmallIntegerField(_("补正次数"), default=0)
+    opinion = models.TextField(_("审批意见"), blank=True)
+    refusal_reasons = models.TextField(_("不予许可理由"), blank=True)
+    refusal_legal_basis = models.TextField(_("不予许可依据"), blank=True)
+    non_acceptance_reason = models.TextField(_("不予受理理由"), blank=True)
+    competent_authority = models.CharField(_("有权机关"), max_length=160, blank=True)
+    issue_error = models.TextField(_("发证失败原因"), blank=True)
+
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("承办人"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="claimed_applications",
+    )
+    claimed_at = models.DateTimeField(_("认领时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("办件")
+        verbose_name_plural = _("办件")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["authority", "state", "current_due"], name="app_queue_idx"),
+            models.Index(fields=["applicant", "created_at"], name="app_applicant_idx"),
+            models.Index(fields=["service_type", "decided_on"], name="app_service_decided_idx"),
+            models.Index(fields=["state", "acceptance_due"], name="app_acceptance_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.case_number
+
+    # --- the state machine (django-fsm-2). Services call these after checking can_proceed and
+    # has_transition_perm under a row lock; the methods only move the state.
+    @transition(field=state, source=State.DRAFT, target=State.SUBMITTED, permission=perm_applicant)
+    def submit(self) -> None:
+        pass
+
+    @transition(field=state, source=State.SUBMITTED, target=State.IN_REVIEW, permission=perm_role("intake"))
+    def accept(self) -> None:
+        pass
+
+    @transition(field=state, source=State.SUBMITTED, target=State.IN_REVIEW)
+    def deem_accepted(self) -> None:
+        pass
+
+    @transition(field=state, source=State.SUBMITTED, target=State.CORRECTION_REQUESTED,
+                permission=perm_role("intake"), conditions=[no_open_correction])
+    def request_correction(self) -> None:
+        pass
+
+    @transition(field=state, source=State.CORRECTION_REQUESTED, target=State.SUBMITTED,
+                permission=perm_applicant)
+    def resubmit(self) -> None:
+        pass
+
+    @transition(field=state, source=[State.SUBMITTED, State.CORRECTION_REQUESTED], target=State.NOT_ACCEPTED,
+                permission=perm_role("intake"))
+    def refuse_acceptance(self) -> None:
+        pass
+
+    @transition(field=state, source=State.IN_REVIEW, target=State.PAUSED, permission=perm_role("reviewer"),
+                conditions=[pause_allowed])
+    def pause(self) -> None:
+        pass
+
+    @transition(field=state, source=State.PAUSED, target=State.IN_REVIEW, permission=perm_role("reviewer"))
+    def resume(self) -> None:
+        pass
+
+    @transition(field=state, source=State.IN_REVIEW, target=State.IN_REVIEW, permission=perm_role("approver"),
+                conditions=[extension_available])
+    def extend(self) -> None:
+        pass
+
+    @transition(field=state, source=State.IN_REVIEW, target=State.APPROVED, permission=perm_role("approver"),
+                conditions=[prerequisite_tracks_approved])
+    def approve(self) -> None:
+        pass
+
+    @transition(field=state, source=State.IN_REVIEW, target=State.LEGAL_REVIEW,
+                permission=perm_role("reviewer", "approver"))
+    def propose_refusal(self) -> None:
+        pass
+
+    @transition(field=state, source=State.LEGAL_REVIEW, target=State.REFUSED,
+                permission=perm_role("legal_reviewer"))
+    def confirm_refusal(self) -> None:
+        pass
+
+    @transition(field=state, source=State.LEGAL_REVIEW, target=State.IN_REVIEW,
+                permission=perm_role("legal_reviewer"))
+    def return_to_review(self) -> None:
+        pass
+
+    @transition(field=state, source=State.APPROVED, target=State.ISSUED)
+    def mark_issued(self) -> None:
+        pass
+
+    @transition(field=state, source=[State.SUBMITTED, State.CORRECTION_REQUESTED, State.IN_REVIEW, State.PAUSED,
+                                     State.LEGAL_REVIEW], target=State.WITHDRAWN, permission=perm_applicant)
+    def withdraw(self) -> None:
+        pass
+
+    @transition(field=state, source="*", target=RETURN_VALUE(*State.values))
+    def follow_tracks(self, target: str) -> str:
+        """A joint filing's state follows its tracks (see workflow.joint_state)."""
+        return target
+
+    # --- derived values
+    @property
+    def filing(self) -> "Application":
+        """The application that holds the materials: the joint filing for a track."""
+        return self.parent if self.parent_id else self
+
+    @property
+    def status_code(self) -> int | None:
+        return STATUS_CODES.get(self.state)
+
+    @property
+    def track_code(self) -> str:
+        return self.service_type.code if self.parent_id else ""
+
+
+class ClockPause(models.Model):
+    """A special procedure (Art. 45) that stops the decision clocks: (started_on, ended_on]."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="pauses")
+    kind = models.CharField(_("类型"), max_length=20, choices=PauseKind.choices)
+    reason = models.TextField(_("理由"))
+    expected_days = models.PositiveSmallIntegerField(_("预计所需工作日"))
+    started_on = models.DateField(_("开始日期"))
+    started_at = models.DateTimeField(_("开始时间"))
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    ended_on = models.DateField(_("结束日期"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    result = models.TextField(_("结果"), blank=True)
+
+    class Meta:
+        verbose_name = _("特别程序")
+        verbose_name_plural = _("特别程序")
+        ordering = ["started_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["application"], condition=models.Q(ended_on__isnull=True),
+                                    name="one_open_pause_per_application")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.started_on}–{self.ended_on or '…'}"
+
+
+class CorrectionNotice(models.Model):
+    """The one-time notice listing every deficient item (Art. 32)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="corrections")
+    items = models.JSONField(_("补正事项"))
+    issued_at = models.DateTimeField(_("告知时间"))
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    resolved_at = models.DateTimeField(_("补正完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("补正通知")
+        verbose_name_plural = _("补正通知")
+        ordering = ["issued_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["application"], condition=models.Q(resolved_at__isnull=True),
+                                    name="one_open_correction_per_application")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.issued_at:%Y-%m-%d}"
+
+
+def material_upload_path(instance: "MaterialSubmission", filename: str) -> str:
+    # The stored name never comes from the client: only the checked extension is kept.
+    return f"materials/{instance.application_id}/{uuid.uuid4().hex}.{instance.extension}"
+
+
+class MaterialSubmission(models.Model):
+    """One uploaded file or signed commitment for one material of a filing. A newer submission
+    for the same material supersedes the older one, which is kept."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="submissions")
+    material = models.ForeignKey("services.Material", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("方式"), max_length=12, choices=SubmissionKind.choices)
+    file = models.FileField(_("文件"), upload_to=material_upload_path, blank=True)
+    extension = models.CharField(max_length=8, blank=True)
+    original_name = models.CharField(_("原文件名"), max_length=200, blank=True)
+    content_type = models.CharField(_("文件类型"), max_length=60, blank=True)
+    size = models.PositiveIntegerField(_("大小（字节）"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    document_date = models.DateField(_("出具日期"), null=True, blank=True)
+    commitment_text = models.ForeignKey(
+        "services.CommitmentText", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    superseded = models.BooleanField(_("已被替换"), default=False)
+
+    class Meta:
+        verbose_name = _("申请材料")
+        verbose_name_plural = _("申请材料")
+        ordering = ["application", "material__order", "-submitted_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "material"], condition=models.Q(superseded=False),
+                                    name="one_current_submission_per_material")
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name or self.get_kind_display()
+
+
+class CaseLogQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("the case log is append-only")
+
+    def delete(self):
+        raise PermissionError("the case log is append-only")
+
+
+class CaseLogEntry(models.Model):
+    """Append-only record of every act on a case, each row hashed together with the previous one."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="log")
+    seq = models.PositiveIntegerField(_("序号"))
+    at = models.DateTimeField(_("时间"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(_("操作人"), max_length=80)
+    verb = models.CharField(_("操作"), max_length=40)
+    from_state = models.CharField(_("原状态"), max_length=24, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=24, blank=True)
+    reason = models.TextField(_("意见/理由"), blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    objects = CaseLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("办件日志")
+        verbose_name_plural = _("办件日志")
+        ordering = ["application", "seq"]
+        constraints = [models.UniqueConstraint(fields=["application", "seq"], name="case_log_seq_unique")]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.verb}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("the case log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("the case log is append-only")
+
+
+class Notice(models.Model):
+    """A written document the law requires (receipt, acceptance, correction, decisions...)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(_("文书"), max_length=20, choices=NoticeKind.choices)
+    number = models.CharField(_("文号"), max_length=60, unique=True)
+    issued_at = models.DateTimeField(_("出具时间"))
+    content = models.JSONField(_("内容"), encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = _("文书")
+        verbose_name_plural = _("文书")
+        ordering = ["issued_at", "id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="notifications")
+    notice = models.ForeignKey(Notice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    subject = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"))
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("消息")
+        verbose_name_plural = _("消息")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -61,6 +61,13 @@ def get_calendar() -> WorkingCalendar:
         return _state["calendar"]
 
 
+def reset_calendar_cache() -> None:
+    """Forget this process's calendar (tests, and after loading data outside a transaction)."""
+    with _lock:
+        _state["calendar"] = None
+        _state["version"] = None
+
+
 def invalidate_calendar(years: set[int] | None = None) -> None:
     """Drop the cached calendar here and in every other process, then run the change hooks."""
 

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from .constants import (
     CertificateKind,
     DaySource,
-    Matter,
     MaterialMode,
+    Matter,
     Role,
     ValidityRule,
     VersionStatus,

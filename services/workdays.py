@@ -121,6 +121,12 @@ class WorkingCalendar:
         self._check(day)
         return bisect_right(self._ordinals, day.toordinal())
 
+    def working_day_at(self, index: int) -> dt.date:
+        """The working day whose nth_working_day_index is `index` (1-based)."""
+        if not 1 <= index <= len(self._ordinals):
+            raise OutOfRange(f"working day #{index} is outside the calendar")
+        return dt.date.fromordinal(self._ordinals[index - 1])
+
     def is_provisional(self, day: dt.date) -> bool:
         return day.year not in self.official_years
 

@@ -2,9 +2,10 @@
 
 import datetime as dt
 
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from django.utils.translation import gettext_lazy as _
 
 from services import selectors
 from services.models import Authority, Material, ServiceType

@@ -1,7 +1,5 @@
 """Public service guide, working-day calendar and token login endpoints."""
 
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
@@ -11,6 +9,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from services import selectors
 from services.accounts import LoginLocked, authenticate_throttled

@@ -4,7 +4,7 @@ Each dropped legacy item says what replaced it (shared data, a written commitmen
 `services.catalog.loader` turns this into version 1 of each service type; later changes are made
 in the admin as new versions."""
 
-from services.constants import CertificateKind, Matter, MaterialMode, ValidityRule
+from services.constants import CertificateKind, MaterialMode, Matter, ValidityRule
 
 UPLOAD, COMMIT, SHARED, ABOLISHED = (
     MaterialMode.UPLOAD,

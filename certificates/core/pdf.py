@@ -1,0 +1,398 @@
+"""The certificate PDF (A4, reportlab): bilingual title and fields, the verification QR code as vector
+rectangles, the issuing authority with a red seal mark, in an embedded CJK TrueType subset.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import os
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+
+from reportlab.lib.colors import Color, HexColor, white
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+from .qr import QUIET_ZONE, horizontal_runs, qr_matrix
+
+DEFAULT_FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+FONT_PACKAGE = "fonts-wqy-microhei"
+
+_INK = HexColor("#1A1A1A")
+_MUTED = HexColor("#5A5A5A")
+_FRAME = HexColor("#8E1F1F")
+_RULE = HexColor("#C9A9A9")
+_ROSETTE = HexColor("#EBD3D3")
+_SEAL = Color(0.86, 0.05, 0.08, alpha=0.88)
+
+PAGE_W, PAGE_H = A4
+_LEFT, _RIGHT = 26 * mm, PAGE_W - 26 * mm
+_LABEL_W = 40 * mm
+_QR_SIZE = 46 * mm  # the symbol itself; the quiet zone comes on top (about 51 mm overall for v13-v16)
+_SEAL_R = 21 * mm  # 42 mm: the usual diameter of an authority's round seal
+
+
+class FontMissingError(RuntimeError):
+    """The configured CJK font cannot be used; certificates cannot be rendered without it."""
+
+
+@dataclass(frozen=True)
+class CertificatePdfData:
+    authority_name: str
+    title_zh: str
+    number: str
+    identifier: str
+    # (label_zh, label_en or None, value); values may be long (address, scope) and are wrapped.
+    holder_rows: list[tuple[str, str | None, str]]
+    issue_date: date
+    valid_from: date
+    valid_to: date
+    qr_url: str
+    seal_text: str  # the name around the seal, normally the authority name
+    footer_note: str = ""
+    authority_name_en: str | None = None
+    title_en: str | None = None
+    seal_label: str = ""  # optional horizontal line under the star, e.g. 行政许可专用章
+    qr_error: str = "m"
+    extra_meta: dict[str, str] = field(default_factory=dict)  # PDF document-info keywords
+
+
+_font_lock = threading.Lock()
+_registered: dict[str, str] = {}
+
+
+def register_font(font_path: str) -> str:
+    """Register the TrueType/TTC font once per process and return its reportlab name.
+
+    Parsing the font costs ~0.1-0.2 s, so it is cached; reportlab embeds only the glyphs used.
+    """
+    with _font_lock:
+        name = _registered.get(font_path)
+        if name is not None:
+            return name
+        if not os.path.isfile(font_path):
+            raise FontMissingError(
+                f"CJK font not found at {font_path}: install the Debian package {FONT_PACKAGE} "
+                "or point the font path setting (TONGBAN_CJK_FONT) at a TrueType CJK font"
+            )
+        name = "TongbanCJK-" + hashlib.sha256(font_path.encode()).hexdigest()[:8]
+        try:
+            pdfmetrics.registerFont(TTFont(name, font_path, subfontIndex=0))
+        except (TTFError, OSError) as exc:
+            # CFF-outline OpenType fonts (e.g. Noto Sans CJK .otf) cannot be embedded by reportlab.
+            raise FontMissingError(
+                f"cannot use {font_path} as the certificate font ({exc}); it must be a TrueType-outline "
+                f"font such as the one in the Debian package {FONT_PACKAGE}"
+            ) from exc
+        _registered[font_path] = name
+        return name
+
+
+def _zh_date(d: date) -> str:
+    # GB/T 9704 style: Arabic numerals, no zero padding.
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def _en_date(d: date) -> str:
+    return f"{d.day} {d.strftime('%B')} {d.year}"
+
+
+_NO_LINE_START = set("，。、；：？！）》」』】〕”’,.;:?!)]%")
+_NO_LINE_END = set("（《「『【〔“‘([")
+
+
+def _tokens(text: str) -> list[str]:
+    """Break points: every CJK character on its own, Latin words kept whole, spaces separate."""
+    tokens: list[str] = []
+    word = ""
+    for ch in text:
+        wide = unicodedata.east_asian_width(ch) in ("W", "F")
+        if wide or ch == " ":
+            if word:
+                tokens.append(word)
+                word = ""
+            if tokens and ch in _NO_LINE_START:
+                tokens[-1] += ch  # keep closing punctuation with what precedes it
+            else:
+                tokens.append(ch)
+        else:
+            word += ch
+    if word:
+        tokens.append(word)
+    # An opening bracket must not end a line: glue it to the token that follows.
+    merged: list[str] = []
+    for token in tokens:
+        if merged and merged[-1] and merged[-1][-1] in _NO_LINE_END:
+            merged[-1] += token
+        else:
+            merged.append(token)
+    return merged
+
+
+def wrap_text(text: str, *, font: str, size: float, width: float) -> list[str]:
+    """Greedy line breaking for mixed Chinese/Latin text; explicit newlines are kept."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for token in _tokens(paragraph):
+            candidate = line + token
+            if line and pdfmetrics.stringWidth(candidate, font, size) > width:
+                lines.append(line.rstrip())
+                line = token.lstrip()
+            else:
+                line = candidate
+            # A single token wider than the line (a long code or URL) is cut character by character.
+            while pdfmetrics.stringWidth(line, font, size) > width and len(line) > 1:
+                cut = len(line)
+                while cut > 1 and pdfmetrics.stringWidth(line[:cut], font, size) > width:
+                    cut -= 1
+                lines.append(line[:cut])
+                line = line[cut:]
+        lines.append(line.rstrip())
+    return lines
+
+
+def _title(c: Canvas, text: str, *, x_centre: float, y: float, font: str, size: float, gap: float) -> None:
+    """Centred, letter-spaced title; fill+stroke rendering makes the single-weight font look bold."""
+    width = pdfmetrics.stringWidth(text, font, size) + gap * (len(text) - 1)
+    t = c.beginText(x_centre - width / 2, y)
+    t.setFont(font, size)
+    t.setCharSpace(gap)
+    t.setTextRenderMode(2)
+    t.textOut(text)
+    # Character spacing and render mode are text state that outlives BT/ET: reset them.
+    t.setCharSpace(0)
+    t.setTextRenderMode(0)
+    c.setLineWidth(0.6)
+    c.setStrokeColor(_INK)
+    c.drawText(t)
+
+
+def _frame(c: Canvas) -> None:
+    c.setStrokeColor(_FRAME)
+    c.setLineWidth(2.4)
+    c.rect(12 * mm, 12 * mm, PAGE_W - 24 * mm, PAGE_H - 24 * mm)
+    c.setLineWidth(0.7)
+    c.rect(14.5 * mm, 14.5 * mm, PAGE_W - 29 * mm, PAGE_H - 29 * mm)
+    # Small square ornaments in the inner corners.
+    c.setFillColor(_FRAME)
+    for x, y in ((14.5, 14.5), (PAGE_W / mm - 14.5, 14.5), (14.5, PAGE_H / mm - 14.5),
+                 (PAGE_W / mm - 14.5, PAGE_H / mm - 14.5)):
+        c.rect((x - 1.6) * mm, (y - 1.6) * mm, 3.2 * mm, 3.2 * mm, stroke=0, fill=1)
+
+
+def _rosette(c: Canvas, *, cx: float, cy: float) -> None:
+    """A faint guilloche-like background rosette: it makes a photocopy or a crude edit easier to spot."""
+    c.saveState()
+    c.setStrokeColor(_ROSETTE)
+    c.setLineWidth(0.35)
+    for radius, lobes, depth, phase in ((58, 18, 6, 0.0), (52, 18, 6, math.pi / 18), (40, 12, 4, 0.0)):
+        path = c.beginPath()
+        steps = 540
+        for i in range(steps + 1):
+            t = 2 * math.pi * i / steps
+            r = (radius + depth * math.sin(lobes * t + phase)) * mm
+            x, y = cx + r * math.cos(t), cy + r * math.sin(t)
+            if i == 0:
+                path.moveTo(x, y)
+            else:
+                path.lineTo(x, y)
+        c.drawPath(path, stroke=1, fill=0)
+    c.restoreState()
+
+
+def _qr(c: Canvas, url: str, *, x: float, y: float, error: str) -> float:
+    """Draw the QR symbol with its lower-left corner (quiet zone included) at x, y; return the total width."""
+    code = qr_matrix(url, error=error)
+    module = _QR_SIZE / code.size
+    total = module * (code.size + 2 * QUIET_ZONE)
+    c.setFillColor(white)
+    c.rect(x, y, total, total, stroke=0, fill=1)
+    origin_x, top = x + QUIET_ZONE * module, y + total - QUIET_ZONE * module
+    path = c.beginPath()
+    for row, col, length in horizontal_runs(code.matrix):
+        path.rect(origin_x + col * module, top - (row + 1) * module, length * module, module)
+    c.setFillColor(HexColor("#000000"))
+    c.drawPath(path, stroke=0, fill=1)
+    return total
+
+
+def _star(c: Canvas, *, cx: float, cy: float, r: float) -> None:
+    path = c.beginPath()
+    for i in range(10):
+        radius = r if i % 2 == 0 else r * 0.382
+        angle = math.pi / 2 + i * math.pi / 5
+        x, y = cx + radius * math.cos(angle), cy + radius * math.sin(angle)
+        if i == 0:
+            path.moveTo(x, y)
+        else:
+            path.lineTo(x, y)
+    path.close()
+    c.drawPath(path, stroke=0, fill=1)
+
+
+def _seal(c: Canvas, *, cx: float, cy: float, text: str, label: str, font: str) -> None:
+    """A red round seal mark: ring, star, the name along the upper arc, an optional label below."""
+    c.saveState()
+    c.setStrokeColor(_SEAL)
+    c.setFillColor(_SEAL)
+    c.setLineWidth(2.2)
+    c.circle(cx, cy, _SEAL_R, stroke=1, fill=0)
+    _star(c, cx=cx, cy=cy, r=6.8 * mm)
+    chars = list(text)
+    n = len(chars)
+    if n:
+        span = math.radians(min(250.0, 28.0 * n + 20))
+        text_r = _SEAL_R - 7.2 * mm
+        size = min(16.0, 0.82 * (span * text_r) / max(n, 1))
+        c.setFont(font, size)
+        c.setLineWidth(0.45)
+        for i, ch in enumerate(chars):
+            angle = math.pi / 2 + span / 2 - (span * i / (n - 1) if n > 1 else span / 2)
+            c.saveState()
+            c.translate(cx + text_r * math.cos(angle), cy + text_r * math.sin(angle))
+            c.rotate(math.degrees(angle) - 90)
+            t = c.beginText(-pdfmetrics.stringWidth(ch, font, size) / 2, 0)
+            t.setTextRenderMode(2)  # fill + stroke: seal characters are cut heavier than body text
+            t.textOut(ch)
+            t.setTextRenderMode(0)
+            c.drawText(t)
+            c.restoreState()
+    if label:
+        size = min(9.5, 26 * mm / max(len(label), 1) / 0.95)
+        c.setFont(font, size)
+        c.drawCentredString(cx, cy - 12.5 * mm, label)
+    c.restoreState()
+
+
+def _rows(data: CertificatePdfData) -> list[tuple[str, str | None, str]]:
+    validity = f"{_zh_date(data.valid_from)}至{_zh_date(data.valid_to)}"
+    if data.title_en:
+        validity += f"\n{_en_date(data.valid_from)} – {_en_date(data.valid_to)}"
+    return [*data.holder_rows, ("有效期限", "Period of validity" if data.title_en else None, validity)]
+
+
+def _layout_rows(
+    rows: list[tuple[str, str | None, str]], *, font: str, size: float, value_w: float
+) -> tuple[list[tuple[str, str | None, list[str], float]], float]:
+    laid, total = [], 0.0
+    for label_zh, label_en, value in rows:
+        lines = wrap_text(value, font=font, size=size, width=value_w)
+        label_h = size * 1.25 + (size * 0.75 * 1.3 if label_en else 0)
+        height = max(len(lines) * size * 1.45, label_h) + 3.2 * mm
+        laid.append((label_zh, label_en, lines, height))
+        total += height
+    return laid, total
+
+
+def render_certificate_pdf(data: CertificatePdfData, *, font_path: str = DEFAULT_FONT_PATH) -> bytes:
+    """One A4 page; the returned PDF is ready for pades.sign_pdf."""
+    font = register_font(font_path)
+    buffer = io.BytesIO()
+    c = Canvas(buffer, pagesize=A4, pageCompression=1)
+    c.setTitle(f"{data.title_zh} {data.number}")
+    c.setAuthor(data.authority_name)
+    c.setSubject(data.identifier)
+    c.setCreator("Tongban")
+    c.setKeywords(" ".join(f"{k}={v}" for k, v in sorted(data.extra_meta.items())))
+
+    _rosette(c, cx=PAGE_W / 2, cy=158 * mm)
+    _frame(c)
+
+    # Title block.
+    c.setFillColor(_INK)
+    _title(c, data.title_zh, x_centre=PAGE_W / 2, y=PAGE_H - 46 * mm, font=font, size=30, gap=6)
+    y = PAGE_H - 54 * mm
+    if data.title_en:
+        c.setFillColor(_MUTED)
+        c.setFont(font, 11)
+        c.drawCentredString(PAGE_W / 2, y, data.title_en.upper())
+        y -= 9 * mm
+    else:
+        y -= 4 * mm
+    c.setFillColor(_INK)
+    c.setFont(font, 12.5)
+    c.drawCentredString(PAGE_W / 2, y, f"编号{' No.' if data.title_en else ''}：{data.number}")
+    y -= 5 * mm
+    c.setStrokeColor(_FRAME)
+    c.setLineWidth(0.9)
+    c.line(_LEFT, y, _RIGHT, y)
+    c.setLineWidth(0.3)
+    c.line(_LEFT, y - 1.2 * mm, _RIGHT, y - 1.2 * mm)
+    y -= 6 * mm
+
+    # Fields: shrink the type until they fit above the QR/seal block.
+    bottom_block_top = 100 * mm
+    value_x = _LEFT + _LABEL_W + 3 * mm
+    value_w = _RIGHT - value_x
+    rows = _rows(data)
+    for size in (12.5, 11.5, 10.5, 9.5, 8.5, 7.5):
+        laid, total = _layout_rows(rows, font=font, size=size, value_w=value_w)
+        if total <= y - bottom_block_top:
+            break
+    for label_zh, label_en, lines, height in laid:
+        top = y - 2.0 * mm - size
+        c.setFillColor(_INK)
+        c.setFont(font, size)
+        c.drawString(_LEFT, top, label_zh)
+        if label_en:
+            c.setFillColor(_MUTED)
+            c.setFont(font, size * 0.75)
+            c.drawString(_LEFT, top - size * 1.3, label_en)
+        c.setFillColor(_INK)
+        c.setFont(font, size)
+        for i, line in enumerate(lines):
+            c.drawString(value_x, top - i * size * 1.45, line)
+        y -= height
+        c.setStrokeColor(_RULE)
+        c.setLineWidth(0.4)
+        c.line(_LEFT, y, _RIGHT, y)
+
+    # QR code (lower left) with its caption.
+    qr_x, qr_y = _LEFT - 4 * mm, 36 * mm
+    qr_total = _qr(c, data.qr_url, x=qr_x, y=qr_y, error=data.qr_error)
+    c.setFillColor(_MUTED)
+    c.setFont(font, 8.5)
+    caption = "扫描二维码核验证照真伪及状态"
+    c.drawCentredString(qr_x + qr_total / 2, qr_y - 1 * mm, caption)
+    if data.title_en:
+        c.setFont(font, 7)
+        c.drawCentredString(qr_x + qr_total / 2, qr_y - 4.5 * mm, "Scan to verify authenticity and status")
+
+    # Issuing authority and date, with the seal pressed down over both (the GB/T 9704 convention).
+    centre_x = PAGE_W - 64 * mm
+    c.setFillColor(_INK)
+    c.setFont(font, 14)
+    name_lines = wrap_text(data.authority_name, font=font, size=14, width=68 * mm)[:2]
+    for i, line in enumerate(name_lines):
+        c.drawCentredString(centre_x, (70 - i * 6.5) * mm, line)
+    c.setFont(font, 13)
+    c.drawCentredString(centre_x, (60 - (len(name_lines) - 1) * 3) * mm, _zh_date(data.issue_date))
+    if data.title_en:
+        issued_en = f"Date of issue: {_en_date(data.issue_date)}"
+        if data.authority_name_en:
+            issued_en = f"Issued by {data.authority_name_en}. {issued_en}"
+        c.setFillColor(_MUTED)
+        c.setFont(font, 7.5)
+        for i, line in enumerate(wrap_text(issued_en, font=font, size=7.5, width=76 * mm)[:2]):
+            c.drawCentredString(centre_x, (38.5 - i * 3.3) * mm, line)
+    _seal(c, cx=centre_x, cy=63 * mm, text=data.seal_text, label=data.seal_label, font=font)
+
+    # Footer: identifier and note.
+    c.setFillColor(_MUTED)
+    c.setFont(font, 7.5)
+    c.drawCentredString(PAGE_W / 2, 26 * mm, f"电子证照标识：{data.identifier}")
+    c.setFont(font, 7)
+    for i, line in enumerate(wrap_text(data.footer_note, font=font, size=7, width=_RIGHT - _LEFT)[:2]):
+        c.drawCentredString(PAGE_W / 2, (22 - i * 3.2) * mm, line)
+
+    c.showPage()
+    c.save()
+    return buffer.getvalue()

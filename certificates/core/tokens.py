@@ -1,0 +1,247 @@
+"""The signed QR token: CWT claims in an ES256 COSE_Sign1, carried in the QR code as the decimal digits
+of a URL `HTTPS://<HOST>/C/<digits>`; encoding, parsing and verification for server and offline use.
+
+Claims (CBOR map, CWT labels): 1 iss, 6 iat, 5 nbf, 4 exp (epoch seconds), 7 cti (16 random bytes, the
+certificate id) and the private claim -70000 (CWT "Private Use" range is below -65536) holding
+{"v": 1, "t": kind, "no": number, "h": holder name, "id": holder code, "f": valid from, "u": valid to,
+"rv": revision, "st": status-list index}. Dates `f`/`u` are days since 1970-01-01: a 3-byte CBOR
+integer instead of an 11-byte ISO string.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import cbor2
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from .cose import (
+    CoseBadSignature,
+    CoseFormatError,
+    CoseUnknownKey,
+    Sign1,
+    cbor_decode_exact,
+    parse_sign1,
+    sign1,
+    verify_sign1,
+)
+
+CLAIM_ISS = 1
+CLAIM_EXP = 4
+CLAIM_NBF = 5
+CLAIM_IAT = 6
+CLAIM_CTI = 7
+CLAIM_TONGBAN = -70000
+FORMAT_VERSION = 1
+CTI_LENGTH = 16
+
+URL_PATH = "/C/"  # a future incompatible format gets a new path (/C2/) as well as a new "v"
+LEAD_BYTE = b"\x01"  # keeps leading zero bytes of the COSE message through the integer conversion
+# ~1245 bytes of COSE: far above any real token, and below Python's 4300-digit int() limit.
+MAX_DIGITS = 3000
+
+_EPOCH = date(1970, 1, 1)
+_MAX_DAY = (date(9999, 12, 31) - _EPOCH).days
+_MAX_SECONDS = 253_402_300_799  # 9999-12-31T23:59:59Z
+_DIGITS = re.compile(r"[1-9][0-9]*")
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?")
+_URL = re.compile(r"(?:HTTPS?://)?(?P<host>[^/\s]+)/C/(?P<digits>[0-9]+)/?", re.IGNORECASE)
+
+
+class TokenError(Exception):
+    """The token is not a genuine Tongban token (the verification page shows it as forged)."""
+
+
+class MalformedToken(TokenError):
+    """Not decodable: wrong digits, broken CBOR/COSE structure or claims."""
+
+
+class UnknownKey(TokenError):
+    """The kid is not in the trust list (never existed, or the key was withdrawn as compromised)."""
+
+
+class BadSignature(TokenError):
+    """The kid is known but the signature does not verify: the token was altered or forged."""
+
+
+def _day(value: date) -> int:
+    return (value - _EPOCH).days
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise MalformedToken(message)
+
+
+def _is_int(value: Any, low: int, high: int) -> bool:
+    # bool is an int subclass; a CBOR true must not pass as 1.
+    return type(value) is int and low <= value <= high
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    iss: str  # issuing authority code
+    iat: int
+    nbf: int
+    exp: int
+    cti: bytes  # the certificate's random id
+    kind: str  # "t": SCXK, SYXK, WP...
+    number: str  # "no": licence or permit number
+    holder_name: str  # "h"
+    holder_code: str  # "id": unified social credit code, or a masked passport number
+    valid_from: date  # "f"
+    valid_to: date  # "u"
+    revision: int  # "rv"
+    status_index: int  # "st": index in the signing key's status list
+
+    def to_cbor_map(self) -> dict[int, Any]:
+        return {
+            CLAIM_ISS: self.iss,
+            CLAIM_IAT: self.iat,
+            CLAIM_NBF: self.nbf,
+            CLAIM_EXP: self.exp,
+            CLAIM_CTI: self.cti,
+            CLAIM_TONGBAN: {
+                "v": FORMAT_VERSION,
+                "t": self.kind,
+                "no": self.number,
+                "h": self.holder_name,
+                "id": self.holder_code,
+                "f": _day(self.valid_from),
+                "u": _day(self.valid_to),
+                "rv": self.revision,
+                "st": self.status_index,
+            },
+        }
+
+    @classmethod
+    def from_cbor_map(cls, claims: Any) -> TokenClaims:
+        """Strictly typed inverse of to_cbor_map; MalformedToken for anything else. Unknown extra claims
+        are ignored so optional ones can be added within format version 1."""
+        _require(isinstance(claims, dict), "claims must be a map")
+        for label in (CLAIM_IAT, CLAIM_NBF, CLAIM_EXP):
+            _require(_is_int(claims.get(label), 0, _MAX_SECONDS), f"claim {label} must be epoch seconds")
+        _require(isinstance(claims.get(CLAIM_ISS), str), "iss must be text")
+        cti = claims.get(CLAIM_CTI)
+        _require(isinstance(cti, bytes) and len(cti) == CTI_LENGTH, "cti must be 16 bytes")
+        private = claims.get(CLAIM_TONGBAN)
+        _require(isinstance(private, dict), "Tongban claim map missing")
+        _require(_is_int(private.get("v"), FORMAT_VERSION, FORMAT_VERSION), "unsupported token version")
+        for key in ("t", "no", "h", "id"):
+            _require(isinstance(private.get(key), str), f"{key} must be text")
+        for key in ("f", "u"):
+            _require(_is_int(private.get(key), 0, _MAX_DAY), f"{key} must be a day number")
+        for key in ("rv", "st"):
+            _require(_is_int(private.get(key), 0, 2**32), f"{key} must be a small non-negative integer")
+        return cls(
+            iss=claims[CLAIM_ISS],
+            iat=claims[CLAIM_IAT],
+            nbf=claims[CLAIM_NBF],
+            exp=claims[CLAIM_EXP],
+            cti=cti,
+            kind=private["t"],
+            number=private["no"],
+            holder_name=private["h"],
+            holder_code=private["id"],
+            valid_from=_EPOCH + timedelta(days=private["f"]),
+            valid_to=_EPOCH + timedelta(days=private["u"]),
+            revision=private["rv"],
+            status_index=private["st"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedToken:
+    """A token whose signature checked out. Dates (exp, nbf) and live status are the caller's to judge."""
+
+    kid: bytes
+    claims: TokenClaims
+    public_key: ec.EllipticCurvePublicKey
+
+
+def encode_token(*, claims: TokenClaims, private_key: ec.EllipticCurvePrivateKey, kid: bytes) -> bytes:
+    """COSE_Sign1 bytes of the claims, signed with ES256."""
+    return sign1(payload=cbor2.dumps(claims.to_cbor_map()), private_key=private_key, kid=kid)
+
+
+def _parse(data: bytes) -> tuple[Sign1, TokenClaims]:
+    try:
+        msg = parse_sign1(data)
+        payload = cbor_decode_exact(msg.payload)
+    except CoseFormatError as exc:
+        raise MalformedToken(str(exc)) from exc
+    return msg, TokenClaims.from_cbor_map(payload)
+
+
+def decode_unverified(cose_bytes: bytes) -> tuple[bytes, TokenClaims]:
+    """(kid, claims) without checking the signature: for diagnostics only, never to trust the content."""
+    msg, claims = _parse(cose_bytes)
+    return msg.kid, claims
+
+
+def verify_token(
+    cose_bytes: bytes, *, keys_by_kid: Mapping[bytes, Sequence[ec.EllipticCurvePublicKey]]
+) -> VerifiedToken:
+    """Check structure, claims and signature. Raises only TokenError subclasses, whatever the input."""
+    msg, claims = _parse(cose_bytes)
+    try:
+        index = verify_sign1(msg, keys_by_kid=keys_by_kid)
+    except CoseUnknownKey as exc:
+        raise UnknownKey(str(exc)) from exc
+    except CoseBadSignature as exc:
+        raise BadSignature(str(exc)) from exc
+    return VerifiedToken(kid=msg.kid, claims=claims, public_key=keys_by_kid[msg.kid][index])
+
+
+# --- QR text ----------------------------------------------------------------------------------------
+
+
+def token_to_digits(cose_bytes: bytes) -> str:
+    """Decimal form of the integer whose big-endian bytes are 0x01 || COSE (QR numeric mode)."""
+    return str(int.from_bytes(LEAD_BYTE + cose_bytes, "big"))
+
+
+def digits_to_token(digits: str) -> bytes:
+    """Inverse of token_to_digits; MalformedToken for empty, non-ASCII-digit, over-long or non-canonical
+    input (leading zeros would give several URLs for one token)."""
+    if not isinstance(digits, str) or not digits:
+        raise MalformedToken("no digits")
+    if len(digits) > MAX_DIGITS:
+        raise MalformedToken("too many digits")
+    if not _DIGITS.fullmatch(digits):
+        raise MalformedToken("token must be ASCII digits without leading zeros")
+    number = int(digits)
+    raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
+    if raw[:1] != LEAD_BYTE or len(raw) < 2:
+        raise MalformedToken("missing lead byte")
+    return raw[1:]
+
+
+def qr_url(*, host: str, cose: bytes) -> str:
+    """`HTTPS://<HOST>/C/<digits>`, all upper case so the prefix fits QR alphanumeric mode."""
+    if not _HOST.fullmatch(host):
+        raise ValueError(f"not a plain host name: {host!r}")
+    return f"HTTPS://{host.upper()}{URL_PATH}{token_to_digits(cose)}"
+
+
+def digits_from_url_or_digits(text: str, *, host: str | None = None) -> str:
+    """The digits from a scanned URL (any case, scheme optional, trailing slash allowed) or bare digits.
+
+    With `host`, a URL for another host is refused (MalformedToken). The digits are returned unchecked:
+    pass them to digits_to_token.
+    """
+    if not isinstance(text, str) or len(text) > MAX_DIGITS + 300:
+        raise MalformedToken("not a verification URL")
+    text = text.strip()
+    if text.isascii() and text.isdigit():
+        return text
+    match = _URL.fullmatch(text)
+    if match is None:
+        raise MalformedToken("not a verification URL")
+    if host is not None and match["host"].lower() != host.lower():
+        raise MalformedToken("verification URL is for another host")
+    return match["digits"]

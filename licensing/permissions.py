@@ -1,0 +1,91 @@
+"""Who may move a case (django-fsm `permission=`) and when (`conditions=`).
+
+Officers act only on cases of their own authority (for a one-stop filing: their agency's track)
+and only with the role the verb needs; applicants act only on their own cases."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+def officer_of(user):
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return user.officer
+    except Exception:  # RelatedObjectDoesNotExist: not an officer
+        return None
+
+
+def officer_roles(user) -> set[str]:
+    officer = officer_of(user)
+    if officer is None:
+        return set()
+    cached = getattr(officer, "_role_codes", None)
+    if cached is None:
+        cached = officer._role_codes = officer.role_codes()
+    return cached
+
+
+def perm_role(*roles: str) -> Callable:
+    def check(instance, user) -> bool:
+        officer = officer_of(user)
+        return (
+            officer is not None
+            and officer.authority_id == instance.authority_id
+            and bool(officer_roles(user) & set(roles))
+        )
+
+    check.__name__ = f"role_{'_or_'.join(roles)}"
+    return check
+
+
+def perm_applicant(instance, user) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return instance.applicant.user_id == user.pk
+
+
+def no_open_correction(instance) -> bool:
+    return not instance.corrections.filter(resolved_at__isnull=True).exists()
+
+
+def pause_allowed(instance) -> bool:
+    return instance.service_type.pause_allowed and not instance.pauses.filter(ended_on__isnull=True).exists()
+
+
+def extension_available(instance) -> bool:
+    service_type = instance.service_type
+    return service_type.extension_allowed and service_type.extension_limit > 0 and instance.extension_days == 0
+
+
+def prerequisite_tracks_approved(instance) -> bool:
+    """In a joint filing a track may be approved only once the tracks listed before it in the
+    joint service's components are approved (the residence permit needs the work permit)."""
+    if not instance.parent_id:
+        return True
+    order = instance.parent.service_type.components
+    code = instance.service_type.code
+    earlier = order[: order.index(code)] if code in order else []
+    if not earlier:
+        return True
+    from .constants import State
+
+    approved = {State.APPROVED, State.ISSUED}
+    siblings = instance.parent.tracks.filter(service_type__code__in=earlier).values_list("state", flat=True)
+    return len(siblings) == len(earlier) and all(state in approved for state in siblings)
+
+
+def can_view(user, application) -> bool:
+    """Applicants see their own cases; officers their authority's (and a joint filing whose track
+    is theirs); supervisors every case of their authority."""
+    if perm_applicant(application, user):
+        return True
+    officer = officer_of(user)
+    if officer is None:
+        return False
+    if officer.authority_id == application.authority_id:
+        return True
+    if application.parent_id is None:
+        return application.tracks.filter(authority_id=officer.authority_id).exists()
+    return False
