@@ -33,6 +33,7 @@ system-deps:
 run: install system-deps
 	@mkdir -p var
 	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py seed_demo
 	@echo ""
 	@echo "  Tongban is starting on http://$(HOST):$(PORT)/"

@@ -15,11 +15,9 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.x509.oid import NameOID, ObjectIdentifier
+from cryptography.x509.oid import NameOID
 
 KID_LENGTH = 8
-# id-kp-documentSigning (RFC 9336); cryptography has no constant for it.
-DOCUMENT_SIGNING_EKU = ObjectIdentifier("1.3.6.1.5.5.7.3.36")
 _KEY_BLOB_VERSION = 1
 _NONCE_LENGTH = 12
 # Binds the ciphertext to its purpose, so a blob encrypted for something else under the same KEK fails.
@@ -180,7 +178,8 @@ def issue_signing_certificate(
     """Document-signing certificate under `root_cert` (also used at key rotation).
 
     Key usage digitalSignature + contentCommitment (non-repudiation): pyHanko refuses a PDF signer
-    certificate without non-repudiation by default. Extended key usage id-kp-documentSigning (RFC 9336).
+    certificate without non-repudiation by default. No extended key usage: with id-kp-documentSigning
+    (RFC 9336) poppler/NSS reports "Unknown issue with Certificate" instead of checking the chain.
     """
     key = signing_key or generate_signing_key()
     not_after = min(_add_years(not_before, years), root_cert.not_valid_after_utc)
@@ -214,7 +213,6 @@ def issue_signing_certificate(
             ),
             critical=True,
         )
-        .add_extension(x509.ExtendedKeyUsage([DOCUMENT_SIGNING_EKU]), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(root_cert.public_key()),  # type: ignore[arg-type]

@@ -1,0 +1,60 @@
+"""Read QR codes back from a certificate PDF or an image (poppler's pdftoppm + zxing-cpp): for tests and
+support tooling. zxing-cpp is a development dependency, so it is imported only when needed.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+class QrDecodeUnavailable(RuntimeError):
+    """A tool this module needs (zxing-cpp, Pillow or pdftoppm) is not installed."""
+
+
+def _zxing() -> Any:
+    try:
+        import zxingcpp
+    except ImportError as exc:
+        raise QrDecodeUnavailable(
+            "QR decoding needs the zxing-cpp package (a development dependency: pip install zxing-cpp)"
+        ) from exc
+    return zxingcpp
+
+
+def decode_qr_from_image(image: str | Path | bytes) -> list[str]:
+    """Texts of all QR codes found in an image file (path) or encoded image (bytes)."""
+    zxingcpp = _zxing()
+    from PIL import Image
+
+    source = io.BytesIO(image) if isinstance(image, bytes) else image
+    with Image.open(source) as img:
+        img.load()
+        results = zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode)
+    return [r.text for r in results if r.valid]
+
+
+def decode_qr_from_pdf(pdf_bytes: bytes, *, dpi: int = 150, timeout: float = 30.0) -> list[str]:
+    """Rasterise every page with pdftoppm and decode the QR codes on each, in page order."""
+    _zxing()  # fail early, before spending time rasterising
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        raise QrDecodeUnavailable("pdftoppm not found: install the Debian package poppler-utils")
+    with tempfile.TemporaryDirectory(prefix="tongban-qr-") as tmp:
+        source = Path(tmp) / "in.pdf"
+        source.write_bytes(pdf_bytes)
+        subprocess.run(
+            [pdftoppm, "-r", str(dpi), "-png", str(source), str(Path(tmp) / "page")],
+            check=True,
+            capture_output=True,
+            timeout=timeout,
+        )
+        texts: list[str] = []
+        # pdftoppm zero-pads page numbers to the page count's width, so name order is page order.
+        for page in sorted(Path(tmp).glob("page-*.png")):
+            texts.extend(decode_qr_from_image(page))
+    return texts

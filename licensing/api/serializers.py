@@ -1,0 +1,248 @@
+"""Shapes of the applications API. Input serializers validate requests; output is built by
+`application_payload` so the web pages and the API show the same facts."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from licensing import workflow
+from licensing.constants import PauseKind, State
+from licensing.models import Application
+
+# Extra fields for the application detail (the certificates app adds `certificate`).
+detail_extensions: list = []
+
+
+class CreateInput(serializers.Serializer):
+    service = serializers.SlugField()
+    data = serializers.DictField(required=False, default=dict)
+
+
+class UpdateInput(serializers.Serializer):
+    data = serializers.DictField()
+
+
+class MaterialInput(serializers.Serializer):
+    material = serializers.SlugField()
+    file = serializers.FileField(allow_empty_file=True)
+    document_date = serializers.DateField(required=False, allow_null=True)
+
+
+class CommitmentInput(serializers.Serializer):
+    material = serializers.SlugField()
+
+
+class CorrectionItem(serializers.Serializer):
+    material = serializers.CharField()
+    reason = serializers.CharField(max_length=500)
+
+
+class RequestCorrectionInput(serializers.Serializer):
+    items = CorrectionItem(many=True, allow_empty=False)
+
+
+class RefuseAcceptanceInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+    competent_authority = serializers.CharField(max_length=160, required=False, allow_blank=True, default="")
+
+
+class PauseInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=PauseKind.choices)
+    expected_days = serializers.IntegerField(min_value=1, max_value=120)
+    reason = serializers.CharField(max_length=2000)
+
+
+class ResumeInput(serializers.Serializer):
+    result = serializers.CharField(max_length=2000)
+
+
+class ExtendInput(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=60)
+    reason = serializers.CharField(max_length=2000)
+
+
+class OpinionInput(serializers.Serializer):
+    opinion = serializers.CharField(max_length=4000)
+
+
+class OptionalOpinionInput(serializers.Serializer):
+    opinion = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+
+
+class ProposeRefusalInput(serializers.Serializer):
+    reasons = serializers.CharField(max_length=4000)
+    legal_basis = serializers.CharField(max_length=2000)
+
+
+class WithdrawInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class EmptyInput(serializers.Serializer):
+    pass
+
+
+class DeadlinesOutput(serializers.Serializer):
+    acceptance_due = serializers.DateField(allow_null=True)
+    committed_due = serializers.DateField(allow_null=True)
+    statutory_due = serializers.DateField(allow_null=True)
+    issuance_due = serializers.DateField(allow_null=True)
+
+
+class ApplicationSummaryOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    case_number = serializers.CharField()
+    service = serializers.CharField()
+    state = serializers.ChoiceField(choices=State.choices)
+    status_code = serializers.IntegerField(allow_null=True)
+    deadlines = DeadlinesOutput()
+    remaining_working_days = serializers.IntegerField(allow_null=True)
+    warning = serializers.ChoiceField(choices=["green", "yellow", "red"])
+
+
+class ApplicationOutput(ApplicationSummaryOutput):
+    received_at = serializers.DateTimeField(allow_null=True)
+    accepted_at = serializers.DateTimeField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    paused = serializers.BooleanField()
+    provisional = serializers.BooleanField()
+    data = serializers.DictField()
+    materials = serializers.ListField(child=serializers.DictField())
+    tracks = serializers.ListField(child=serializers.DictField())
+    log = serializers.ListField(child=serializers.DictField())
+
+
+def _deadlines(application: Application) -> dict:
+    return {
+        "acceptance_due": application.acceptance_due,
+        "committed_due": application.committed_due,
+        "statutory_due": application.statutory_due,
+        "issuance_due": application.issuance_due,
+    }
+
+
+def summary_payload(application: Application, *, on=None) -> dict:
+    return {
+        "id": application.pk,
+        "case_number": application.case_number,
+        "service": application.service_type.code,
+        "service_name": application.service_type.name_zh,
+        "service_name_en": application.service_type.name_en,
+        "applicant": application.applicant.name,
+        "state": application.state,
+        "state_label": str(State(application.state).label),
+        "status_code": application.status_code,
+        "category": application.category,
+        "deadlines": _deadlines(application),
+        "current_due": application.current_due,
+        "remaining_working_days": workflow.remaining_working_days(application, on=on),
+        "warning": workflow.warning(application, on=on),
+        "provisional": application.provisional,
+        "claimed_by": application.claimed_by.username if application.claimed_by_id else None,
+        "issue_error": application.issue_error or None,
+        "submitted_at": application.submitted_at,
+        "parent": application.parent.case_number if application.parent_id else None,
+    }
+
+
+def _materials(application: Application, request) -> list[dict]:
+    filing = application.filing
+    submissions = {s.material_id: s for s in filing.submissions.all() if not s.superseded}
+    rows = []
+    for material in filing.service_type.materials.all():
+        if application.parent_id and material.tracks and application.service_type.code not in material.tracks:
+            continue
+        submission = submissions.get(material.pk)
+        row = {
+            "code": material.code,
+            "name": material.name_zh,
+            "name_en": material.name_en,
+            "mode": material.mode,
+            "required": material.required,
+            "shared": material.shared,
+            "max_age_days": material.max_age_days,
+            "submitted": None,
+        }
+        if submission is not None:
+            row["submitted"] = {
+                "kind": submission.kind,
+                "file_name": submission.original_name or None,
+                "content_type": submission.content_type or None,
+                "size": submission.size or None,
+                "sha256": submission.sha256 or None,
+                "document_date": submission.document_date,
+                "commitment_version": submission.commitment_text.version if submission.commitment_text_id else None,
+                "at": submission.submitted_at,
+                "url": (request.build_absolute_uri(reverse("material-file", args=[filing.pk, submission.pk]))
+                        if submission.file else None),
+            }
+        rows.append(row)
+    return rows
+
+
+def _log(application: Application) -> list[dict]:
+    return [
+        {"seq": e.seq, "at": e.at, "actor": e.actor_label, "verb": e.verb, "from": e.from_state, "to": e.to_state,
+         "reason": e.reason, "data": e.data, "hash": e.hash}
+        for e in application.log.all()
+    ]
+
+
+def application_payload(application: Application, *, request, on=None) -> dict:
+    payload = summary_payload(application, on=on)
+    payload.update({
+        "received_at": application.submitted_at,
+        "received_on": application.received_on,
+        "accepted_at": application.accepted_at,
+        "accepted_on": application.accepted_on,
+        "deemed_accepted": application.deemed_accepted,
+        "decided_at": application.decided_at,
+        "issued_at": application.issued_at,
+        "paused": application.state == State.PAUSED,
+        "extension_days": application.extension_days,
+        "correction_rounds": application.correction_rounds,
+        "authority": application.authority.code,
+        "points": application.points or None,
+        "data": application.data,
+        "materials": _materials(application, request),
+        "pauses": [{"kind": p.kind, "started_on": p.started_on, "ended_on": p.ended_on,
+                    "expected_days": p.expected_days, "reason": p.reason, "result": p.result}
+                   for p in application.pauses.all()],
+        "open_correction": next(({"items": c.items, "issued_at": c.issued_at}
+                                 for c in application.corrections.all() if c.resolved_at is None), None),
+        "tracks": [summary_payload(track, on=on) | {"authority": track.authority.code}
+                   for track in application.tracks.all()],
+        "notices": [{"id": n.pk, "kind": n.kind, "number": n.number, "issued_at": n.issued_at,
+                     "title": n.content.get("title_zh"),
+                     "url": request.build_absolute_uri(reverse("notice-document", args=[n.pk]))}
+                    for n in application.notices.all()],
+        "log": _log(application),
+    })
+    for extend in detail_extensions:
+        payload.update(extend(application, request))
+    return payload
+
+
+def status_payload(application: Application) -> dict:
+    """The public status query: dates and state, no personal data."""
+    return {
+        "case_number": application.case_number,
+        "service": application.service_type.code,
+        "service_name": application.service_type.name_zh,
+        "state": application.state,
+        "state_label": str(State(application.state).label),
+        "status_code": application.status_code,
+        "received_on": application.received_on,
+        "accepted_on": application.accepted_on,
+        "decided_on": application.decided_on,
+        "issued_on": application.issued_on,
+        "deadlines": _deadlines(application),
+        "provisional": application.provisional,
+        "tracks": [{"service": t.service_type.code, "state": t.state, "status_code": t.status_code,
+                    "accepted_on": t.accepted_on, "decided_on": t.decided_on} for t in application.tracks.all()],
+    }
+
+
+STATUS_QUERY_HELP = _("办件编号和查询密码见提交成功页面及收件回执。")

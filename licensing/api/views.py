@@ -1,0 +1,253 @@
+"""Applications API: filing, materials, lifecycle verbs, queue, public status query."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from licensing import selectors, workflow
+from licensing.models import Application
+from licensing.permissions import can_view, officer_of
+from services.selectors import service_type_current
+
+from . import serializers as s
+
+
+def error_response(exc: workflow.WorkflowError) -> Response:
+    body = {**exc.errors, "detail": exc.message, "code": exc.code}
+    if exc.state:
+        body["state"] = exc.state
+    if isinstance(exc, workflow.Invalid) and "missing" in exc.errors:
+        body["code"] = "incomplete"
+    return Response(body, status=exc.status)
+
+
+def visible_application(request: Request, pk: int) -> Application:
+    """404 for a case the caller may not see, so nobody learns that it exists."""
+    try:
+        application = selectors.application_detail(pk=pk)
+    except Application.DoesNotExist as exc:
+        raise Http404 from exc
+    if not can_view(request.user, application):
+        raise Http404
+    return application
+
+
+def _validated(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class ApplicationListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=s.ApplicationSummaryOutput(many=True), summary="My applications / my authority's")
+    def get(self, request: Request) -> Response:
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(selectors.applications_for_user(user=request.user), request, view=self)
+        today = timezone.localdate()
+        return paginator.get_paginated_response([s.summary_payload(a, on=today) for a in page])
+
+    @extend_schema(request=s.CreateInput, responses={201: s.ApplicationOutput}, summary="Start an application")
+    def post(self, request: Request) -> Response:
+        applicant = getattr(request.user, "applicant", None) if hasattr(request.user, "applicant") else None
+        if applicant is None:
+            return Response({"detail": _("只有申请人账号可以提交申请。"), "code": "not_an_applicant"},
+                            status=status.HTTP_403_FORBIDDEN)
+        body = _validated(s.CreateInput, request.data)
+        try:
+            service_type = service_type_current(code=body["service"])
+        except Http404 as exc:
+            raise ValidationError({"service": [_("没有这个事项。")]}, code="unknown_service") from exc
+        try:
+            application = workflow.application_create(applicant=applicant, service_type=service_type,
+                                                      data=body["data"], actor=request.user)
+        except workflow.WorkflowError as exc:
+            return error_response(exc)
+        application = selectors.application_detail(pk=application.pk)
+        return Response(s.application_payload(application, request=request), status=status.HTTP_201_CREATED)
+
+
+class ApplicationDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=s.ApplicationOutput, summary="One application with its clock, materials and log")
+    def get(self, request: Request, pk: int) -> Response:
+        application = visible_application(request, pk)
+        return Response(s.application_payload(application, request=request))
+
+    @extend_schema(request=s.UpdateInput, responses=s.ApplicationOutput, summary="Save a draft's data")
+    def patch(self, request: Request, pk: int) -> Response:
+        application = visible_application(request, pk)
+        body = _validated(s.UpdateInput, request.data)
+        try:
+            workflow.application_update_data(application=application, data=body["data"], actor=request.user)
+        except workflow.WorkflowError as exc:
+            return error_response(exc)
+        return Response(s.application_payload(selectors.application_detail(pk=pk), request=request))
+
+
+class MaterialUploadView(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request={"multipart/form-data": s.MaterialInput}, responses={201: s.ApplicationOutput},
+                   summary="Upload one material (PDF, JPEG or PNG; the type is read from the bytes)")
+    def post(self, request: Request, pk: int) -> Response:
+        application = visible_application(request, pk)
+        body = _validated(s.MaterialInput, request.data)
+        try:
+            workflow.material_upload(application=application, material_code=body["material"], uploaded=body["file"],
+                                     document_date=body.get("document_date"), actor=request.user)
+        except workflow.WorkflowError as exc:
+            return error_response(exc)
+        return Response(s.application_payload(selectors.application_detail(pk=pk), request=request),
+                        status=status.HTTP_201_CREATED)
+
+
+class CommitmentView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.CommitmentInput, responses={201: s.ApplicationOutput},
+                   summary="Sign the written commitment (告知承诺) instead of a proof")
+    def post(self, request: Request, pk: int) -> Response:
+        application = visible_application(request, pk)
+        body = _validated(s.CommitmentInput, request.data)
+        try:
+            workflow.commitment_sign(application=application, material_code=body["material"], actor=request.user)
+        except workflow.WorkflowError as exc:
+            return error_response(exc)
+        return Response(s.application_payload(selectors.application_detail(pk=pk), request=request),
+                        status=status.HTTP_201_CREATED)
+
+
+class SubmitView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=s.ApplicationOutput, summary="Submit (idempotent)")
+    def post(self, request: Request, pk: int) -> Response:
+        application = visible_application(request, pk)
+        try:
+            result = workflow.application_submit(application=application, actor=request.user)
+        except workflow.WorkflowError as exc:
+            return error_response(exc)
+        payload = s.application_payload(selectors.application_detail(pk=pk), request=request)
+        if result.password:
+            payload["status_password"] = result.password
+        return Response(payload)
+
+
+def _call(func, **fixed):
+    def run(application, user, body):
+        return func(application=application, actor=user, **fixed, **body)
+
+    return run
+
+
+VERBS = {
+    "accept": (s.OptionalOpinionInput, _call(workflow.application_accept)),
+    "request-correction": (s.RequestCorrectionInput, _call(workflow.application_request_correction)),
+    "resubmit": (s.EmptyInput, _call(workflow.application_resubmit)),
+    "refuse-acceptance": (s.RefuseAcceptanceInput, _call(workflow.application_refuse_acceptance)),
+    "claim": (s.EmptyInput, _call(workflow.application_claim)),
+    "release": (s.EmptyInput, _call(workflow.application_release)),
+    "pause": (s.PauseInput, _call(workflow.application_pause)),
+    "resume": (s.ResumeInput, _call(workflow.application_resume)),
+    "extend": (s.ExtendInput, _call(workflow.application_extend)),
+    "approve": (s.OpinionInput, _call(workflow.application_approve)),
+    "propose-refusal": (s.ProposeRefusalInput, _call(workflow.application_propose_refusal)),
+    "confirm-refusal": (s.OptionalOpinionInput, _call(workflow.application_confirm_refusal)),
+    "return": (s.OpinionInput, _call(workflow.application_return)),
+    "withdraw": (s.WithdrawInput, _call(workflow.application_withdraw)),
+}
+
+
+def _verb_view(verb: str, input_serializer, run):
+    class VerbView(APIView):
+        permission_classes = [IsAuthenticated]
+
+        @extend_schema(request=input_serializer, responses=s.ApplicationOutput, summary=f"Lifecycle verb: {verb}",
+                       operation_id=f"applications_{verb.replace('-', '_')}")
+        def post(self, request: Request, pk: int) -> Response:
+            application = visible_application(request, pk)
+            body = _validated(input_serializer, request.data)
+            try:
+                run(application, request.user, dict(body))
+            except workflow.WorkflowError as exc:
+                return error_response(exc)
+            return Response(s.application_payload(selectors.application_detail(pk=pk), request=request))
+
+    VerbView.__name__ = VerbView.__qualname__ = f"{verb.title().replace('-', '')}View"
+    return VerbView
+
+
+VERB_VIEWS = {verb: _verb_view(verb, serializer, run) for verb, (serializer, run) in VERBS.items()}
+
+
+class QueueView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("stage", str, enum=list(selectors.STAGES)),
+                    OpenApiParameter("service", str), OpenApiParameter("warning", str, enum=["green", "yellow", "red"]),
+                    OpenApiParameter("mine", bool)],
+        responses=s.ApplicationSummaryOutput(many=True), summary="The officer's queue, nearest due first",
+    )
+    def get(self, request: Request) -> Response:
+        if officer_of(request.user) is None:
+            return Response({"detail": _("只有工作人员有办件队列。"), "code": "not_an_officer"},
+                            status=status.HTTP_403_FORBIDDEN)
+        params = request.query_params
+        errors = {}
+        if params.get("stage") and params["stage"] not in selectors.STAGES:
+            errors["stage"] = [_("可选值：%s") % ", ".join(selectors.STAGES)]
+        if params.get("warning") and params["warning"] not in ("green", "yellow", "red"):
+            errors["warning"] = [_("可选值：green, yellow, red")]
+        if errors:
+            raise ValidationError(errors)
+        today = timezone.localdate()
+        queue = selectors.queue_for_officer(user=request.user, on=today, stage=params.get("stage", ""),
+                                            service=params.get("service", ""), warning=params.get("warning", ""),
+                                            mine=params.get("mine") in ("1", "true"))
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(queue, request, view=self)
+        return paginator.get_paginated_response([s.summary_payload(a, on=today) for a in page])
+
+
+class StatusView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "status"
+
+    @extend_schema(parameters=[OpenApiParameter("case_number", str, required=True),
+                               OpenApiParameter("password", str, required=True)],
+                   summary="Public status query by case number and query password")
+    def get(self, request: Request) -> Response:
+        case_number = request.query_params.get("case_number", "").strip()
+        password = request.query_params.get("password", "").strip()
+        errors = {}
+        if not case_number:
+            errors["case_number"] = [_("此项为必填项。")]
+        if not password:
+            errors["password"] = [_("此项为必填项。")]
+        if errors:
+            raise ValidationError(errors)
+        application = (Application.objects.select_related("service_type").prefetch_related("tracks__service_type")
+                       .filter(case_number=case_number, parent__isnull=True).first())
+        if application is None or not workflow.status_password_check(application, password):
+            return Response({"detail": _("办件编号或查询密码不正确。"), "code": "not_found"},
+                            status=status.HTTP_404_NOT_FOUND)
+        return Response(s.status_payload(application))
