@@ -61,9 +61,7 @@ def cbor_decode_exact(data: bytes) -> Any:
     """
     fp = io.BytesIO(data)
     try:
-        value = cbor2.CBORDecoder(
-            fp, max_depth=_MAX_DEPTH, allow_indefinite=False, allow_duplicate_keys=False
-        ).decode()
+        value = cbor2.CBORDecoder(fp, max_depth=_MAX_DEPTH, allow_indefinite=False, allow_duplicate_keys=False).decode()
     except Exception as exc:  # noqa: BLE001 - see docstring
         raise CoseFormatError(f"not valid CBOR: {exc}") from exc
     if fp.tell() != len(data):

@@ -17,8 +17,7 @@ _TYPE_CODE = re.compile(r"[0-9A-Z]{18}[0-9]{3}")
 _USCC = re.compile(r"[0-9A-Z]{18}")
 _SERIAL = re.compile(r"[0-9A-Z]{1,40}")
 _IDENTIFIER = re.compile(
-    re.escape(IDENTIFIER_ROOT)
-    + r"\.(?P<type_code>[0-9A-Z]{18}[0-9]{3})\.(?P<issuer_code>[0-9A-Z]{18})"
+    re.escape(IDENTIFIER_ROOT) + r"\.(?P<type_code>[0-9A-Z]{18}[0-9]{3})\.(?P<issuer_code>[0-9A-Z]{18})"
     r"\.(?P<serial>[0-9A-Z]{1,40})\.(?P<version>[0-9]{3})\.(?P<check>[0-9A-Z])"
 )
 

@@ -256,9 +256,9 @@ def certificate_from_pem(pem: str | bytes) -> x509.Certificate:
 
 
 def public_key_to_pem(public_key: ec.EllipticCurvePublicKey) -> str:
-    return public_key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode("ascii")
+    return public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode(
+        "ascii"
+    )
 
 
 # --- encryption at rest -----------------------------------------------------------------------------

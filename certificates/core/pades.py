@@ -54,6 +54,9 @@ def sign_pdf(
 
     The root goes into the CMS certificate set so validators can build the chain without fetching.
     """
+    # pyHanko does not check this and would write a signature that can never verify.
+    if signing_key.public_key() != signing_cert.public_key():
+        raise ValueError("the signing key does not match the signing certificate")
     key_info = asn1_keys.PrivateKeyInfo.load(
         signing_key.private_bytes(
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()

@@ -189,8 +189,12 @@ def _frame(c: Canvas) -> None:
     c.rect(14.5 * mm, 14.5 * mm, PAGE_W - 29 * mm, PAGE_H - 29 * mm)
     # Small square ornaments in the inner corners.
     c.setFillColor(_FRAME)
-    for x, y in ((14.5, 14.5), (PAGE_W / mm - 14.5, 14.5), (14.5, PAGE_H / mm - 14.5),
-                 (PAGE_W / mm - 14.5, PAGE_H / mm - 14.5)):
+    for x, y in (
+        (14.5, 14.5),
+        (PAGE_W / mm - 14.5, 14.5),
+        (14.5, PAGE_H / mm - 14.5),
+        (PAGE_W / mm - 14.5, PAGE_H / mm - 14.5),
+    ):
         c.rect((x - 1.6) * mm, (y - 1.6) * mm, 3.2 * mm, 3.2 * mm, stroke=0, fill=1)
 
 

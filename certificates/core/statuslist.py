@@ -102,9 +102,7 @@ def sign_status_list(
     return sign1(payload=cbor2.dumps(payload), private_key=private_key, kid=kid)
 
 
-def verify_status_list(
-    data: bytes, *, keys_by_kid: Mapping[bytes, Sequence[ec.EllipticCurvePublicKey]]
-) -> StatusList:
+def verify_status_list(data: bytes, *, keys_by_kid: Mapping[bytes, Sequence[ec.EllipticCurvePublicKey]]) -> StatusList:
     """Verify the signature and decompress; raises only StatusListError."""
     try:
         msg = parse_sign1(data)

@@ -1,6 +1,7 @@
 """Fixtures for the catalog and calendar tests: a clean cache per test, the official calendar."""
 
 import pytest
+
 from django.core.cache import cache
 from django.db import transaction
 

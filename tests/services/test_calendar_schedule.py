@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from django.core.management import call_command
 from django.core.management.base import CommandError
 

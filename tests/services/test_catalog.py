@@ -4,6 +4,7 @@ limits, routing to the Kunming bureau, and versioning of service types."""
 import re
 
 import pytest
+
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -119,7 +120,8 @@ def test_new_lab_licence_limits(catalog, code):
 
 def test_the_one_stop_checklist_is_at_least_30_percent_shorter_than_the_two_permits(catalog):
     one_stop = current("foreign-talent-one-stop")
-    separate = len(submitted_now(current("foreign-work-permit"))) + len(submitted_now(current("foreign-residence-permit")))
+    work, residence = current("foreign-work-permit"), current("foreign-residence-permit")
+    separate = len(submitted_now(work)) + len(submitted_now(residence))
     joint = len(submitted_now(one_stop))
     assert joint <= 0.7 * separate
     assert selectors.materials_counts(service_type=one_stop) == (separate, joint)

@@ -1,0 +1,402 @@
+"""Forms of the licensing pages: the application details built from the service's JSON Schema,
+material uploads, the declaration, the officers' action forms and the public status query.
+
+The forms only shape and pre-check input; the workflow service functions decide."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from services.catalog.forms import form_schema
+
+from .constants import SPECIES, Degree, Environment, PauseKind
+from .selectors import STAGES
+
+CITY_EN = {
+    "昆明市": "Kunming", "曲靖市": "Qujing", "玉溪市": "Yuxi", "保山市": "Baoshan", "昭通市": "Zhaotong",
+    "丽江市": "Lijiang", "普洱市": "Pu'er", "临沧市": "Lincang", "楚雄彝族自治州": "Chuxiong Yi AP",
+    "红河哈尼族彝族自治州": "Honghe Hani and Yi AP", "文山壮族苗族自治州": "Wenshan Zhuang and Miao AP",
+    "西双版纳傣族自治州": "Xishuangbanna Dai AP", "大理白族自治州": "Dali Bai AP",
+    "德宏傣族景颇族自治州": "Dehong Dai and Jingpo AP", "怒江傈僳族自治州": "Nujiang Lisu AP",
+    "迪庆藏族自治州": "Diqing Tibetan AP",
+}
+ENVIRONMENT_EN = {"conventional": "Conventional environment", "barrier": "Barrier environment",
+                  "isolation": "Isolation environment"}
+DEGREE_EN = {"bachelor": "Bachelor", "master": "Master", "doctorate": "Doctorate", "other": "Other"}
+HINTS = {
+    "credit_code": _("18位，含校验位"),
+    "employer_credit_code": _("18位，含校验位"),
+    "contact_phone": _("例如 0871-12345678 或 13800000000"),
+    "nationality": _("三位大写字母，例如 DEU、USA、GBR"),
+    "passport_number": _("大写字母和数字"),
+    "passport_expiry": _("须在6个月以上"),
+    "annual_salary_cny": _("人民币元，税前"),
+}
+SCOPE_ROWS = 3
+SCOPE_MAX = 6
+
+
+def is_en() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def enum_label(field: str, value) -> str:
+    """How an enumerated value of the application data reads in the current language."""
+    english = is_en()
+    if field == "city":
+        return f"{value} ({CITY_EN[value]})" if english and value in CITY_EN else str(value)
+    if field == "environment":
+        if english:
+            return ENVIRONMENT_EN.get(value, str(value))
+        return str(Environment(value).label) if value in Environment.values else str(value)
+    if field == "highest_degree":
+        if english:
+            return DEGREE_EN.get(value, str(value))
+        return str(Degree(value).label) if value in Degree.values else str(value)
+    if field == "species":
+        zh, en = SPECIES.get(value, (value, value))
+        return en if english else str(zh)
+    return str(value)
+
+
+def field_title(prop: dict) -> str:
+    return prop.get("x-title-en", prop.get("title", "")) if is_en() else prop.get("title", "")
+
+
+def scope_text(scope) -> str:
+    """屏障环境：小鼠、大鼠; 普通环境：兔 (or the English)."""
+    if not isinstance(scope, list):
+        return ""
+    english = is_en()
+    parts = []
+    for row in scope:
+        if not isinstance(row, dict):
+            continue
+        env = enum_label("environment", row.get("environment", ""))
+        species = [enum_label("species", s) for s in row.get("species", []) or []]
+        parts.append(f"{env}: {', '.join(species)}" if english else f"{env}：{'、'.join(species)}")
+    return "; ".join(parts) if english else "；".join(parts)
+
+
+def value_text(field: str, value) -> str:
+    if value in (None, "", []):
+        return ""
+    if field == "scope":
+        return scope_text(value)
+    if field in ("city", "highest_degree"):
+        return enum_label(field, value)
+    return str(value)
+
+
+def data_rows(code: str, data: dict) -> list[dict]:
+    """The application data as labelled rows in the schema's order (for summaries and case pages)."""
+    properties = form_schema(code)["properties"]
+    return [{"field": name, "label": field_title(prop), "value": value_text(name, data.get(name))}
+            for name, prop in properties.items()]
+
+
+# --- the application details --------------------------------------------------------------------
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ApplicationDataForm(forms.Form):
+    """Every field of the service's schema, none required (a draft may be saved incomplete:
+    completeness is checked on the check-your-answers page)."""
+
+    def __init__(self, *args, service_code: str, saved: dict | None = None, **kwargs):
+        self.schema = form_schema(service_code)
+        self.service_code = service_code
+        saved = saved or {}
+        super().__init__(*args, initial=self._initial(saved), **kwargs)
+        self.scope_rows = 0
+        for name, prop in self.schema["properties"].items():
+            if name == "scope":
+                self._add_scope(prop, saved.get("scope"))
+                continue
+            field = self._field(name, prop)
+            field.label = field_title(prop)
+            if name in HINTS:
+                field.help_text = HINTS[name]
+            self.fields[name] = field
+
+    # building ---------------------------------------------------------------------------------------
+    def _field(self, name: str, prop: dict) -> forms.Field:
+        if "enum" in prop:
+            return forms.ChoiceField(required=False, choices=[("", "—")] + [
+                (value, enum_label(name, value)) for value in prop["enum"]])
+        if prop.get("type") == "integer":
+            return forms.IntegerField(required=False, min_value=prop.get("minimum"), max_value=prop.get("maximum"),
+                                      widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+        if prop.get("format") == "date":
+            return forms.DateField(required=False, widget=DateInput())
+        max_length = prop.get("maxLength")
+        widget = forms.Textarea(attrs={"rows": 3}) if max_length and max_length > 300 else forms.TextInput()
+        return forms.CharField(required=False, max_length=max_length, widget=widget, strip=True)
+
+    def _add_scope(self, prop: dict, saved) -> None:
+        items = prop["items"]["properties"]
+        env_choices = [("", "—")] + [(v, enum_label("environment", v)) for v in items["environment"]["enum"]]
+        species_choices = [(v, enum_label("species", v)) for v in items["species"]["items"]["enum"]]
+        saved = saved if isinstance(saved, list) else []
+        self.scope_rows = min(SCOPE_MAX, max(SCOPE_ROWS, len(saved)))
+        self.scope_title = field_title(prop)
+        for index in range(self.scope_rows):
+            self.fields[f"scope_{index}_environment"] = forms.ChoiceField(
+                required=False, choices=env_choices, label=field_title(items["environment"]))
+            self.fields[f"scope_{index}_species"] = forms.MultipleChoiceField(
+                required=False, choices=species_choices, widget=forms.CheckboxSelectMultiple,
+                label=field_title(items["species"]))
+
+    @staticmethod
+    def _initial(saved: dict) -> dict:
+        initial = {}
+        for name, value in saved.items():
+            if name == "scope" and isinstance(value, list):
+                for index, row in enumerate(value[:SCOPE_MAX]):
+                    if isinstance(row, dict):
+                        initial[f"scope_{index}_environment"] = row.get("environment", "")
+                        initial[f"scope_{index}_species"] = row.get("species", [])
+            else:
+                initial[name] = value
+        return initial
+
+    # reading ----------------------------------------------------------------------------------------
+    def plain_fields(self):
+        return [self[name] for name in self.fields if not name.startswith("scope_")]
+
+    def scope_groups(self):
+        return [{"index": i, "number": i + 1, "environment": self[f"scope_{i}_environment"],
+                 "species": self[f"scope_{i}_species"]} for i in range(self.scope_rows)]
+
+    def scope_errors(self):
+        return self._scope_errors if hasattr(self, "_scope_errors") else []
+
+    def to_data(self) -> dict:
+        """The data to save: every schema field; None clears a field that was emptied."""
+        data: dict = {}
+        for name in self.schema["properties"]:
+            if name == "scope":
+                rows = []
+                for index in range(self.scope_rows):
+                    env = self.cleaned_data.get(f"scope_{index}_environment") or ""
+                    species = list(self.cleaned_data.get(f"scope_{index}_species") or [])
+                    if env or species:
+                        row = {"species": species}
+                        if env:
+                            row["environment"] = env
+                        rows.append(row)
+                data["scope"] = rows or None
+                continue
+            value = self.cleaned_data.get(name)
+            if isinstance(value, dt.date):
+                value = value.isoformat()
+            data[name] = None if value in ("", None) else value
+        return data
+
+    def add_data_errors(self, errors: dict[str, list[str]]) -> None:
+        """Field errors from the workflow, keyed by dotted path (`scope.0.species`)."""
+        self._scope_errors = []
+        for path, messages in errors.items():
+            name = self.field_for_path(path)
+            for message in messages:
+                if name is None:
+                    self.add_error(None, message)
+                elif name == "scope":
+                    self._scope_errors.append(message)
+                else:
+                    self.add_error(name, message)
+
+    def field_for_path(self, path: str) -> str | None:
+        parts = path.split(".")
+        if parts[0] == "scope":
+            if len(parts) >= 3 and parts[1].isdigit() and int(parts[1]) < self.scope_rows:
+                return f"scope_{parts[1]}_{parts[2]}"
+            return "scope"
+        return parts[0] if parts[0] in self.fields else None
+
+    def error_list(self) -> list[dict]:
+        """[{anchor, label, message}] for the error summary."""
+        rows = []
+        for message in self.non_field_errors():
+            rows.append({"anchor": "", "label": "", "message": message})
+        for message in self.scope_errors():
+            rows.append({"anchor": "scope", "label": self.scope_title, "message": message})
+        for name, field in self.fields.items():
+            for message in self[name].errors:
+                label = field.label
+                if name.startswith("scope_"):
+                    label = f"{self.scope_title} {int(name.split('_')[1]) + 1} · {field.label}"
+                anchor = f"id_{name}_0" if isinstance(field.widget, forms.CheckboxSelectMultiple) else f"id_{name}"
+                rows.append({"anchor": anchor, "label": label, "message": message})
+        return rows
+
+
+# --- materials and submission --------------------------------------------------------------------
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("选择文件"), required=True, allow_empty_file=True,
+                           error_messages={"required": _("请选择要上传的文件。")})
+    document_date = forms.DateField(label=_("出具日期"), required=False, widget=DateInput())
+
+    def __init__(self, *args, material, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.material = material
+        if material.max_age_days:
+            self.fields["document_date"].required = True
+            self.fields["document_date"].error_messages["required"] = _("请填写文件的出具日期。")
+            self.fields["document_date"].help_text = _("文件上注明的出具或检测日期，须在 %(days)d 天内。") % {
+                "days": material.max_age_days}
+        else:
+            del self.fields["document_date"]
+        accept = {"pdf": ".pdf,application/pdf", "jpeg": ".jpg,.jpeg,image/jpeg", "png": ".png,image/png"}
+        self.fields["file"].widget.attrs["accept"] = ",".join(accept[t] for t in material.file_types if t in accept)
+
+
+class DeclarationForm(forms.Form):
+    declaration = forms.BooleanField(
+        label=_("本单位承诺所填信息和所交材料真实、准确、完整，所签署的承诺书内容属实；如有虚假，愿承担相应法律责任。"),
+        error_messages={"required": _("请勾选声明后再提交。")},
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("撤回原因（选填）"), required=False, max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+    confirm = forms.BooleanField(label=_("我确认撤回该申请。撤回后本件办结，如需办理须重新申请。"),
+                                 error_messages={"required": _("请勾选确认后再撤回。")})
+
+
+# --- officer actions -----------------------------------------------------------------------------
+
+def _text(label, *, required=True, max_length=2000, rows=3):
+    return forms.CharField(label=label, required=required, max_length=max_length,
+                           widget=forms.Textarea(attrs={"rows": rows}),
+                           error_messages={"required": _("此项为必填项。")})
+
+
+class EmptyForm(forms.Form):
+    pass
+
+
+class AcceptForm(forms.Form):
+    opinion = _text(_("受理意见（选填）"), required=False, rows=2)
+
+
+class RefuseAcceptanceForm(forms.Form):
+    reason = _text(_("不予受理理由"))
+    competent_authority = forms.CharField(label=_("有权机关（不属本机关职权时填写）"), required=False, max_length=160)
+
+
+class PauseForm(forms.Form):
+    kind = forms.ChoiceField(label=_("特别程序类型"), choices=PauseKind.choices)
+    expected_days = forms.IntegerField(label=_("预计所需工作日"), min_value=1, max_value=120,
+                                       error_messages={"required": _("此项为必填项。")})
+    reason = _text(_("理由（将告知申请人）"))
+
+
+class ResumeForm(forms.Form):
+    result = _text(_("特别程序结果"))
+
+
+class ExtendForm(forms.Form):
+    days = forms.IntegerField(label=_("延长工作日"), min_value=1, max_value=60,
+                              error_messages={"required": _("此项为必填项。")})
+    reason = _text(_("延长理由（将告知申请人）"))
+
+
+class ApproveForm(forms.Form):
+    opinion = _text(_("审批意见"))
+
+
+class ProposeRefusalForm(forms.Form):
+    reasons = _text(_("不予许可理由"), max_length=4000)
+    legal_basis = _text(_("法律依据"))
+
+
+class ConfirmRefusalForm(forms.Form):
+    opinion = _text(_("法制审核意见（选填）"), required=False, rows=2)
+
+
+class ReturnForm(forms.Form):
+    opinion = _text(_("退回理由"))
+
+
+class CorrectionForm(forms.Form):
+    """One notice listing every deficient item: tick each material (or the application details)
+    and say what is wrong with it."""
+
+    def __init__(self, *args, choices: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.choices = choices
+        for code, label in choices:
+            self.fields[f"item_{code}"] = forms.BooleanField(label=label, required=False)
+            self.fields[f"reason_{code}"] = forms.CharField(label=_("补正要求"), required=False, max_length=500)
+
+    def rows(self):
+        return [{"code": code, "label": label, "tick": self[f"item_{code}"], "reason": self[f"reason_{code}"]}
+                for code, label in self.choices]
+
+    def clean(self):
+        cleaned = super().clean()
+        ticked = [code for code, _label in self.choices if cleaned.get(f"item_{code}")]
+        if not ticked:
+            raise forms.ValidationError(_("请勾选至少一项需要补正的内容（一次性告知全部事项）。"))
+        for code in ticked:
+            if not (cleaned.get(f"reason_{code}") or "").strip():
+                self.add_error(f"reason_{code}", _("请说明补正理由。"))
+        return cleaned
+
+    def items(self) -> list[dict]:
+        return [{"material": code, "reason": self.cleaned_data[f"reason_{code}"].strip()}
+                for code, _label in self.choices if self.cleaned_data.get(f"item_{code}")]
+
+
+ACTION_FORMS = {
+    "accept": AcceptForm,
+    "request-correction": CorrectionForm,
+    "refuse-acceptance": RefuseAcceptanceForm,
+    "claim": EmptyForm,
+    "release": EmptyForm,
+    "pause": PauseForm,
+    "resume": ResumeForm,
+    "extend": ExtendForm,
+    "approve": ApproveForm,
+    "propose-refusal": ProposeRefusalForm,
+    "confirm-refusal": ConfirmRefusalForm,
+    "return": ReturnForm,
+}
+
+
+class QueueFilterForm(forms.Form):
+    stage = forms.ChoiceField(label=_("环节"), required=False)
+    service = forms.ChoiceField(label=_("事项"), required=False)
+    warning = forms.ChoiceField(label=_("预警"), required=False, choices=[
+        ("", _("全部")), ("green", _("正常")), ("yellow", _("黄牌预警")), ("red", _("红牌超期"))])
+    mine = forms.BooleanField(label=_("只看我认领的"), required=False)
+
+    STAGE_LABELS = {"intake": _("待受理"), "correction": _("待补正"), "review": _("审查中"),
+                    "paused": _("特别程序"), "legal_review": _("法制审核"), "issuance": _("待发证")}
+
+    def __init__(self, *args, services, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].choices = [("", _("全部"))] + [(s, self.STAGE_LABELS.get(s, s)) for s in STAGES]
+        english = is_en()
+        self.fields["service"].choices = [("", _("全部"))] + [
+            (s.code, s.name_en if english else s.name_zh) for s in services]
+
+
+class StatusQueryForm(forms.Form):
+    case_number = forms.CharField(label=_("办件编号"), max_length=40, strip=True,
+                                  error_messages={"required": _("请输入办件编号。")})
+    password = forms.CharField(label=_("查询密码"), max_length=20, strip=True,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+                               error_messages={"required": _("请输入查询密码。")})
