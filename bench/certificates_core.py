@@ -25,7 +25,7 @@ from certificates.core.cose import raw_to_der  # noqa: E402
 from certificates.core.identifiers import certificate_identifier  # noqa: E402
 from certificates.core.keys import create_authority_chain  # noqa: E402
 from certificates.core.pades import sign_pdf, validate_pdf  # noqa: E402
-from certificates.core.pdf import DEFAULT_FONT_PATH, CertificatePdfData, register_font, render_certificate_pdf  # noqa: E402
+from certificates.core.pdf import DEFAULT_FONT_PATH, CertificatePdfData, render_certificate_pdf  # noqa: E402
 from certificates.core.qr import qr_matrix  # noqa: E402
 from certificates.core.tokens import (  # noqa: E402
     TokenClaims,
@@ -35,6 +35,7 @@ from certificates.core.tokens import (  # noqa: E402
     qr_url,
     verify_token,
 )
+from services.fonts import register_cjk_font  # noqa: E402
 
 FONT_PATH = os.environ.get("TONGBAN_CJK_FONT", DEFAULT_FONT_PATH)
 
@@ -105,7 +106,7 @@ def main() -> None:
     t_raw = timed(raw_verify, loops=500)
 
     start = time.perf_counter()
-    register_font(FONT_PATH)
+    register_cjk_font(FONT_PATH)
     t_font = time.perf_counter() - start
     data = CertificatePdfData(
         authority_name="云南省科学技术厅",

@@ -670,7 +670,8 @@ def _render_workbench_case(request: HttpRequest, application: Application, *, fa
         "materials": materials, "actions": actions, "errors": errors, "log": list(application.log.all()),
         "siblings": siblings, "pauses": list(application.pauses.all()),
         "paused_days": _paused_days(application), "correction": _open_correction(application),
-        "all_corrections": list(application.corrections.all()),
+        "points_rows": [{"label": POINT_LABELS.get(k, k), "points": v} for k, v in (application.points or {}).items()
+                        if k != "total"],
     }, status=status)
 
 

@@ -408,9 +408,11 @@ def _accepted(application: Application, actor, before: str, *, on: dt.date, deem
     _finish(application, actor, "deem_accepted" if deemed else "accept", before, reason=reason,
             fields=("accepted_at", "accepted_on", "deemed_accepted"))
     kind = NoticeKind.DEEMED_ACCEPTANCE if deemed else NoticeKind.ACCEPTANCE
-    lead = (f"你单位于{application.received_on:%Y年%m月%d日}提交的申请，我机关未在法定期限内作出处理，依照《中华人民共和国行政许可法》"
-            f"第三十二条，自收到申请材料之日（{on:%Y年%m月%d日}）起即为受理。") if deemed else (
-            f"经审查，你单位提交的“{application.service_type.name_zh}”申请材料齐全、符合法定形式，决定予以受理。")
+    if deemed:
+        lead = (f"你单位于{application.received_on:%Y年%m月%d日}提交的申请，我机关未在法定期限内作出处理，"
+                f"依照《中华人民共和国行政许可法》第三十二条，自收到申请材料之日（{on:%Y年%m月%d日}）起即为受理。")
+    else:
+        lead = f"经审查，你单位提交的“{application.service_type.name_zh}”申请材料齐全、符合法定形式，决定予以受理。"
     notice_create(
         application=application, kind=kind,
         lines_zh=[lead,
@@ -829,13 +831,18 @@ def _deem_one(pk: int, on: dt.date) -> bool:
         return True
 
 
-def _flag(field: str, queryset, on: dt.date) -> list[int]:
-    """Claim rows for a once-only notice: the UPDATE only touches rows nobody flagged yet."""
-    flagged = []
-    for pk in list(queryset.values_list("pk", flat=True)[:5000]):
-        if Application.objects.filter(pk=pk, **{f"{field}__isnull": True}).update(**{field: on}):
-            flagged.append(pk)
-    return flagged
+def _flag_batches(field: str, queryset, on: dt.date, batch: int = 2000):
+    """Claim rows for a once-only alert, in batches: rows locked by a concurrent sweep are skipped,
+    and the conditional UPDATE touches only rows nobody flagged yet. Yields the claimed ids, inside
+    the transaction that flags them (so the alerts commit together with the flags)."""
+    while True:
+        with transaction.atomic():
+            ids = list(queryset.filter(**{f"{field}__isnull": True}).order_by()
+                       .select_for_update(skip_locked=True).values_list("pk", flat=True)[:batch])
+            if not ids:
+                return
+            Application.objects.filter(pk__in=ids).update(**{field: on})
+            yield ids
 
 
 def deadlines_sweep(*, on: dt.date | None = None) -> SweepResult:
@@ -849,29 +856,37 @@ def deadlines_sweep(*, on: dt.date | None = None) -> SweepResult:
     running = Application.objects.filter(current_due__isnull=False, joint=False)
     yellow = running.filter(yellow_from__lte=on, current_due__gte=on, warned_on__isnull=True)
     overdue = running.filter(current_due__lt=on, overdue_notified_on__isnull=True)
-    for pk in _flag("warned_on", yellow, on):
-        result.warned += 1
-        _alert(pk, "yellow", on)
-    for pk in _flag("overdue_notified_on", overdue, on):
-        result.overdue += 1
-        _alert(pk, "red", on)
+    for ids in _flag_batches("warned_on", yellow, on):
+        result.warned += len(ids)
+        _alerts(ids, "yellow")
+    for ids in _flag_batches("overdue_notified_on", overdue, on):
+        result.overdue += len(ids)
+        _alerts(ids, "red")
     return result
 
 
-def _alert(pk: int, colour: str, on: dt.date) -> None:
-    """Tell the officer who holds the case (or the authority's reviewers) and its supervisors."""
-    application = Application.objects.select_related("authority", "service_type").get(pk=pk)
-    holders = Q(user_id=application.claimed_by_id) if application.claimed_by_id else Q(
-        roles__code__in=["reviewer", "approver", "intake"])
-    officers = Officer.objects.filter(Q(roles__code="supervisor") | holders,
-                                      authority_id=application.authority_id).distinct()
+def _alerts(ids: list[int], colour: str) -> None:
+    """Tell the officer holding each case (or the authority's case officers) and the supervisors."""
+    applications = list(Application.objects.filter(pk__in=ids).select_related("service_type")
+                        .only("pk", "case_number", "state", "authority_id", "claimed_by_id", "current_due",
+                              "service_type__name_zh"))
+    officers = list(Officer.objects.filter(authority_id__in={a.authority_id for a in applications})
+                    .prefetch_related("roles"))
     label = _("黄牌预警") if colour == "yellow" else _("红牌超期")
-    subject = f"【{label}】{application.case_number} {_('期限')} {_fmt(application.current_due)}"
-    Notification.objects.bulk_create(
-        Notification(user_id=o.user_id, application=application, subject=subject,
-                     body=f"{application.service_type.name_zh} · {State(application.state).label}")
-        for o in officers
-    )
+    notifications = []
+    for application in applications:
+        for officer in officers:
+            if officer.authority_id != application.authority_id:
+                continue
+            roles = officer.role_codes()
+            holder = (officer.user_id == application.claimed_by_id if application.claimed_by_id
+                      else bool(roles & {"reviewer", "approver", "intake"}))
+            if holder or "supervisor" in roles:
+                notifications.append(Notification(
+                    user_id=officer.user_id, application_id=application.pk,
+                    subject=f"【{label}】{application.case_number} {_fmt(application.current_due)}",
+                    body=f"{application.service_type.name_zh} · {State(application.state).label}"))
+    Notification.objects.bulk_create(notifications, batch_size=2000)
 
 
 def deadlines_sweep_task() -> None:

@@ -180,7 +180,8 @@ class Material(models.Model):
     required = models.BooleanField(_("必须提交"), default=True)
     legacy = models.BooleanField(_("改革前清单所列"), default=True)
     replacement = models.CharField(
-        _("替代方式说明"), max_length=240, blank=True, help_text=_("不再提交的材料：由何替代（共享数据来源、承诺或取消依据）")
+        _("替代方式说明"), max_length=240, blank=True,
+        help_text=_("不再提交的材料：由何替代（共享数据来源、承诺或取消依据）"),
     )
     replacement_en = models.CharField(_("替代方式说明（英文）"), max_length=300, blank=True)
     file_types = models.JSONField(_("接受的文件类型"), default=list, blank=True, help_text='["pdf", "jpeg", "png"]')

@@ -4,13 +4,10 @@ rectangles, the issuing authority with a red seal mark, in an embedded CJK TrueT
 
 from __future__ import annotations
 
-import hashlib
 import io
 import math
-import os
-import threading
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from reportlab import rl_config
@@ -18,8 +15,11 @@ from reportlab.lib.colors import HexColor, white
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
+
+# Re-exported: callers of render_certificate_pdf catch it from here.
+from services.fonts import FontMissingError as FontMissingError
+from services.fonts import register_cjk_font
 
 from .qr import QUIET_ZONE, horizontal_runs, qr_matrix
 
@@ -27,8 +27,7 @@ from .qr import QUIET_ZONE, horizontal_runs, qr_matrix
 # accelerator, costs ~20 ms per certificate in pure Python. Process-wide, and harmless to other users.
 rl_config.useA85 = 0
 
-DEFAULT_FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
-FONT_PACKAGE = "fonts-wqy-microhei"
+DEFAULT_FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"  # the TONGBAN_CJK_FONT default
 
 _INK = HexColor("#1A1A1A")
 _MUTED = HexColor("#5A5A5A")
@@ -44,8 +43,8 @@ _QR_SIZE = 46 * mm  # the symbol itself; the quiet zone comes on top (about 51 m
 _SEAL_R = 21 * mm  # 42 mm: the usual diameter of an authority's round seal
 
 
-class FontMissingError(RuntimeError):
-    """The configured CJK font cannot be used; certificates cannot be rendered without it."""
+class CertificateTooLongError(ValueError):
+    """The fields do not fit on the page even in the smallest type size."""
 
 
 @dataclass(frozen=True)
@@ -65,39 +64,7 @@ class CertificatePdfData:
     authority_name_en: str | None = None
     title_en: str | None = None
     seal_label: str = ""  # optional horizontal line under the star, e.g. 行政许可专用章
-    qr_error: str = "m"
-    extra_meta: dict[str, str] = field(default_factory=dict)  # PDF document-info keywords
-
-
-_font_lock = threading.Lock()
-_registered: dict[str, str] = {}
-
-
-def register_font(font_path: str) -> str:
-    """Register the TrueType/TTC font once per process and return its reportlab name.
-
-    Parsing the font costs ~0.1-0.2 s, so it is cached; reportlab embeds only the glyphs used.
-    """
-    with _font_lock:
-        name = _registered.get(font_path)
-        if name is not None:
-            return name
-        if not os.path.isfile(font_path):
-            raise FontMissingError(
-                f"CJK font not found at {font_path}: install the Debian package {FONT_PACKAGE} "
-                "or point the font path setting (TONGBAN_CJK_FONT) at a TrueType CJK font"
-            )
-        name = "TongbanCJK-" + hashlib.sha256(font_path.encode()).hexdigest()[:8]
-        try:
-            pdfmetrics.registerFont(TTFont(name, font_path, subfontIndex=0))
-        except (TTFError, OSError) as exc:
-            # CFF-outline OpenType fonts (e.g. Noto Sans CJK .otf) cannot be embedded by reportlab.
-            raise FontMissingError(
-                f"cannot use {font_path} as the certificate font ({exc}); it must be a TrueType-outline "
-                f"font such as the one in the Debian package {FONT_PACKAGE}"
-            ) from exc
-        _registered[font_path] = name
-        return name
+    qr_error: str = "m"  # M for the claim set Tongban signs; Q needs about two QR versions more
 
 
 def _zh_date(d: date) -> str:
@@ -165,8 +132,16 @@ def wrap_text(text: str, *, font: str, size: float, width: float) -> list[str]:
     return lines
 
 
+def _fit(text: str, *, font: str, size: float, gap: float, width: float) -> float:
+    """The largest size up to `size` at which `text` (letter-spaced by gap/size em) fits in `width`."""
+    natural = pdfmetrics.stringWidth(text, font, size) + gap * (len(text) - 1)
+    return size if natural <= width else size * width / natural
+
+
 def _title(c: Canvas, text: str, *, x_centre: float, y: float, font: str, size: float, gap: float) -> None:
     """Centred, letter-spaced title; fill+stroke rendering makes the single-weight font look bold."""
+    fitted = _fit(text, font=font, size=size, gap=gap, width=_RIGHT - _LEFT)
+    size, gap = fitted, gap * fitted / size
     width = pdfmetrics.stringWidth(text, font, size) + gap * (len(text) - 1)
     t = c.beginText(x_centre - width / 2, y)
     t.setFont(font, size)
@@ -308,7 +283,7 @@ def _layout_rows(
 
 def render_certificate_pdf(data: CertificatePdfData, *, font_path: str = DEFAULT_FONT_PATH) -> bytes:
     """One A4 page; the returned PDF is ready for pades.sign_pdf."""
-    font = register_font(font_path)
+    font = register_cjk_font(font_path)  # shared with the notices: one registration per process
     buffer = io.BytesIO()
     # initialFontName: otherwise every page references an unembedded Helvetica it never uses.
     c = Canvas(buffer, pagesize=A4, pageCompression=1, initialFontName=font)
@@ -316,7 +291,6 @@ def render_certificate_pdf(data: CertificatePdfData, *, font_path: str = DEFAULT
     c.setAuthor(data.authority_name)
     c.setSubject(data.identifier)
     c.setCreator("Tongban")
-    c.setKeywords(" ".join(f"{k}={v}" for k, v in sorted(data.extra_meta.items())))
 
     _rosette(c, cx=PAGE_W / 2, cy=158 * mm)
     _frame(c)
@@ -327,8 +301,9 @@ def render_certificate_pdf(data: CertificatePdfData, *, font_path: str = DEFAULT
     y = PAGE_H - 54 * mm
     if data.title_en:
         c.setFillColor(_MUTED)
-        c.setFont(font, 11)
-        c.drawCentredString(PAGE_W / 2, y, data.title_en.upper())
+        title_en = data.title_en.upper()
+        c.setFont(font, _fit(title_en, font=font, size=11, gap=0, width=_RIGHT - _LEFT))
+        c.drawCentredString(PAGE_W / 2, y, title_en)
         y -= 9 * mm
     else:
         y -= 4 * mm
@@ -352,6 +327,9 @@ def render_certificate_pdf(data: CertificatePdfData, *, font_path: str = DEFAULT
         laid, total = _layout_rows(rows, font=font, size=size, value_w=value_w)
         if total <= y - bottom_block_top:
             break
+    else:
+        # Overlapping the QR code would make it unreadable; the caller must shorten the text instead.
+        raise CertificateTooLongError(f"the certificate fields need {total / mm:.0f} mm, more than one page holds")
     for label_zh, label_en, lines, height in laid:
         top = y - 2.0 * mm - size
         c.setFillColor(_INK)

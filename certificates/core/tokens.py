@@ -165,7 +165,13 @@ class VerifiedToken:
 
 def encode_token(*, claims: TokenClaims, private_key: ec.EllipticCurvePrivateKey, kid: bytes) -> bytes:
     """COSE_Sign1 bytes of the claims, signed with ES256."""
-    return sign1(payload=cbor2.dumps(claims.to_cbor_map()), private_key=private_key, kid=kid)
+    claims_map = claims.to_cbor_map()
+    # Never sign what every verifier would reject (a 15-byte cti, a negative index...).
+    try:
+        TokenClaims.from_cbor_map(claims_map)
+    except MalformedToken as exc:
+        raise ValueError(f"claims cannot be encoded: {exc}") from exc
+    return sign1(payload=cbor2.dumps(claims_map), private_key=private_key, kid=kid)
 
 
 def _parse(data: bytes) -> tuple[Sign1, TokenClaims]:

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from rest_framework import serializers
+
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
 
 from licensing import workflow
 from licensing.constants import PauseKind, State

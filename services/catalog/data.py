@@ -163,7 +163,8 @@ SERVICE_TYPES = [
         "certificate_kind": CertificateKind.SCXK,
         "validity_rule": ValidityRule.YEARS_MINUS_ONE_DAY,
         "validity_years": 5,
-        "conditions": "种子来源清楚、质量符合国家标准；具有合格的设施、检测手段和饲料；专业技术人员经培训合格；建立质量管理制度。",
+        "conditions": "种子来源清楚、质量符合国家标准；具有合格的设施、检测手段和饲料；"
+        "专业技术人员经培训合格；建立质量管理制度。",
         "conditions_en": "Seed stock of known origin and national-standard quality; compliant facilities, testing "
         "and feed; trained staff; a quality management system.",
         "materials": _lab_new("production"),
@@ -181,7 +182,8 @@ SERVICE_TYPES = [
         "certificate_kind": CertificateKind.SYXK,
         "validity_rule": ValidityRule.YEARS_MINUS_ONE_DAY,
         "validity_years": 5,
-        "conditions": "使用的实验动物来自持证单位；设施、饲料符合标准；人员经培训；有管理制度；涉及感染动物的符合生物安全要求。",
+        "conditions": "使用的实验动物来自持证单位；设施、饲料符合标准；人员经培训；有管理制度；"
+        "涉及感染动物的符合生物安全要求。",
         "conditions_en": "Animals from licensed producers; compliant facilities and feed; trained staff; "
         "management rules; work with infected animals complies with the Biosafety Law.",
         "materials": _lab_new("use"),
@@ -223,7 +225,8 @@ SERVICE_TYPES = [
         "validity_rule": ValidityRule.YEARS_MINUS_ONE_DAY,
         "validity_years": 5,
         "materials": [
-            _m("renewal-application", "实验动物许可证延续申请书", "Licence renewal application form", UPLOAD, types=PDF),
+            _m("renewal-application", "实验动物许可证延续申请书", "Licence renewal application form", UPLOAD,
+               types=PDF),
             _m("environment-report", "实验动物环境设施检测报告", "Animal facility environment test report", UPLOAD,
                age=90),
             _m("annual-reports", "许可证有效期内年度报告", "Annual reports for the licence period", UPLOAD, types=PDF),

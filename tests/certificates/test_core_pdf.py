@@ -10,7 +10,13 @@ import pytest
 from certificates.core.identifiers import certificate_identifier
 from certificates.core.keys import create_authority_chain, generate_signing_key
 from certificates.core.pades import sign_pdf, validate_pdf
-from certificates.core.pdf import DEFAULT_FONT_PATH, CertificatePdfData, FontMissingError, render_certificate_pdf
+from certificates.core.pdf import (
+    DEFAULT_FONT_PATH,
+    CertificatePdfData,
+    CertificateTooLongError,
+    FontMissingError,
+    render_certificate_pdf,
+)
 from certificates.core.qrdecode import decode_qr_from_pdf
 from certificates.core.tokens import (
     TokenClaims,
@@ -148,6 +154,11 @@ def test_long_values_wrap_and_the_page_still_renders(url):
         _data(url, holder_rows=[("适用范围", None, long_scope)], title_en=None, authority_name_en=None)
     )
     assert decode_qr_from_pdf(pdf) == [url]
+
+
+def test_fields_that_cannot_fit_are_refused_rather_than_drawn_over_the_qr_code(url):
+    with pytest.raises(CertificateTooLongError):
+        render_certificate_pdf(_data(url, holder_rows=[("适用范围", None, "屏障环境：小鼠、大鼠；" * 400)]))
 
 
 def test_missing_font_names_the_path_and_the_debian_package(url, tmp_path):

@@ -355,3 +355,9 @@ def test_compromised_key_is_left_out_so_its_tokens_are_unknown_key():
     assert kid_for(bad.public_key()) not in keys_by_kid
     with pytest.raises(UnknownKey):
         verify_token(bad_token, keys_by_kid=keys_by_kid)
+
+
+@pytest.mark.parametrize("changes", [{"cti": b"short"}, {"status_index": -1}, {"exp": -5}])
+def test_claims_no_verifier_would_accept_are_not_signed(key, kid, changes):
+    with pytest.raises(ValueError, match="cannot be encoded"):
+        encode_token(claims=make_claims(**changes), private_key=key, kid=kid)

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from licensing import workflow

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection

@@ -192,3 +192,23 @@ def test_pure_deadline_with_two_pauses_matches_day_by_day_count(cal):
             counted += 1
     assert due == day
     assert clock.deadline(cal, start, 14, [clock.Pause(D(2025, 1, 22), None)]) is None
+
+
+def test_yellow_and_overdue_cases_alert_their_officers_once(file_application, officers):
+    from licensing.models import Notification
+
+    app = file_application(on=D(2025, 9, 25))
+    with at(D(2025, 9, 26)):
+        workflow.application_accept(application=app, actor=officers["intake"].user)
+        workflow.application_claim(application=app, actor=officers["reviewer"].user)
+    with at(D(2025, 10, 20)):
+        first = deadlines_sweep()
+        again = deadlines_sweep()
+    assert (first.warned, again.warned) == (1, 0)
+    alerted = set(Notification.objects.filter(subject__contains="黄牌").values_list("user__username", flat=True))
+    assert alerted == {"t-reviewer", "t-supervisor"}  # the officer holding it, and supervision
+    with at(D(2025, 10, 23)):
+        late = deadlines_sweep()
+        late_again = deadlines_sweep()
+    assert (late.overdue, late_again.overdue) == (1, 0)
+    assert Notification.objects.filter(subject__contains="红牌", application=app).count() == 2

@@ -4,8 +4,9 @@ idempotent submit, the public status query."""
 import datetime as dt
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
+
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from licensing.models import Application, CaseLogEntry, MaterialSubmission, Notice
 
@@ -123,7 +124,8 @@ def test_submit_lists_every_missing_item_then_is_idempotent(file_application):
     app = file_application(on=D(2025, 9, 26), submit=False)
     client = APIClient()
     client.force_authenticate(app.applicant.user)
-    MaterialSubmission.objects.filter(application=app, material__code__in=["floor-plan", "feed-bedding-origin"]).delete()
+    removed = ["floor-plan", "feed-bedding-origin"]
+    MaterialSubmission.objects.filter(application=app, material__code__in=removed).delete()
     with at(D(2025, 9, 26)):
         response = client.post(f"/api/v1/applications/{app.pk}/submit/")
     assert response.status_code == 400

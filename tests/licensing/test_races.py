@@ -5,6 +5,7 @@ import datetime as dt
 import threading
 
 import pytest
+
 from django.db import connection, connections
 
 from licensing import workflow
