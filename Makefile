@@ -35,6 +35,7 @@ run: install system-deps
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py init_keys
 	@echo ""
 	@echo "  Tongban is starting on http://$(HOST):$(PORT)/"
 	@echo "    service guide      http://$(HOST):$(PORT)/guide/"

@@ -5,3 +5,31 @@ from django.utils.translation import gettext_lazy as _
 class CertificatesConfig(AppConfig):
     name = "certificates"
     verbose_name = _("电子证照")
+
+    def ready(self) -> None:
+        from django.urls import reverse
+
+        from licensing.api.serializers import detail_extensions
+        from licensing.issuance import register_issuer
+
+        from .services import certificate_issue
+
+        register_issuer("*", certificate_issue)
+
+        def certificate_field(application, request) -> dict:
+            from django.conf import settings
+
+            from .core.tokens import qr_url
+            from .models import Certificate
+
+            certificate = Certificate.objects.filter(application=application).first()
+            if certificate is None:
+                return {"certificate": None}
+            return {"certificate": {
+                "id": certificate.pk, "number": certificate.number, "identifier": certificate.identifier,
+                "status": certificate.status,
+                "verify_url": qr_url(host=settings.TONGBAN_VERIFY_HOST, cose=bytes(certificate.token)),
+                "pdf_url": request.build_absolute_uri(reverse("api-certificate-pdf", args=[certificate.pk])),
+            }}
+
+        detail_extensions.append(certificate_field)

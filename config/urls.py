@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("services.api.urls")),
     path("", include("licensing.api.urls")),
     path("", include("certificates.api.urls")),
+    path("", include("licensing.metrics.api_urls")),
 ]
 
 urlpatterns = [
@@ -33,6 +34,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("", include("licensing.urls")),
+    path("", include("licensing.metrics.urls")),
     path("", include("certificates.urls")),
 ]
 

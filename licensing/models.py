@@ -395,3 +395,6 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+from .metrics.models import CaseMetrics, LegacyCase  # noqa: E402,F401

@@ -216,7 +216,7 @@ def _material_rows(application: Application, problems: list[dict] | None = None)
         else:
             status = "optional"
         actionable.append({"material": material, "submission": submission, "status": status,
-                           "problem": troubles.get(material.code)})
+                           "problem": troubles.get(material.code) if status == "problem" else None})
     return actionable, nothing
 
 
@@ -362,6 +362,9 @@ def _render_case(request: HttpRequest, application: Application, *, errors: list
     for track in application.tracks.all():
         tracks.append({"facts": summary_payload(track, on=on), "track": track,
                        "correction": _open_correction(track)})
+    order = list(application.service_type.components or [])
+    tracks.sort(key=lambda t: order.index(t["track"].service_type.code) if t["track"].service_type.code in order
+                else len(order))
     corrections = [t["correction"] for t in tracks if t["correction"]] if application.joint else \
         [c for c in [_open_correction(application)] if c]
     return _render(request, "licensing/case.html", {
@@ -468,7 +471,7 @@ def application_check(request: HttpRequest, pk: int) -> HttpResponse:
     if application.state != State.DRAFT:
         return redirect("application-detail", pk=pk)
     problems = workflow.missing_items(application, on=_today())
-    form = DeclarationForm(request.POST or None)
+    form = DeclarationForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid() and not problems:
@@ -539,7 +542,7 @@ def application_withdraw_page(request: HttpRequest, pk: int) -> HttpResponse:
     if not _withdrawable(application):
         messages.error(request, _("该申请当前不能撤回。"))
         return redirect("application-detail", pk=pk)
-    form = WithdrawForm(request.POST or None)
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             workflow.application_withdraw(application=application, actor=request.user,
@@ -781,7 +784,7 @@ def _client_key(request: HttpRequest) -> str:
 def status_query(request: HttpRequest) -> HttpResponse:
     """Anyone with the case number and the query password sees the state and the dates (no
     personal data). Failed attempts are limited per client address."""
-    form = StatusQueryForm(request.POST or None)
+    form = StatusQueryForm(request.POST if request.method == "POST" else None)
     result = None
     status = 200
     if request.method == "POST":

@@ -180,6 +180,15 @@ class CalendarYearAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         invalidate_calendar({obj.year})
 
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        invalidate_calendar({obj.year})
+
+    def delete_queryset(self, request, queryset):
+        years = set(queryset.values_list("year", flat=True))
+        super().delete_queryset(request, queryset)
+        invalidate_calendar(years)
+
 
 @admin.register(CalendarDay)
 class CalendarDayAdmin(admin.ModelAdmin):

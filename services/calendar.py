@@ -138,6 +138,8 @@ def parse_schedule(text: str) -> tuple[int, str, dict[dt.date, tuple[bool, str]]
     year: int | None = None
     notice = ""
     days: dict[dt.date, tuple[bool, str]] = {}
+    # Windows Notepad saves UTF-8 with a byte-order mark, which would hide the 'year' line.
+    text = text.removeprefix("\ufeff")
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
         if not line:

@@ -9,10 +9,18 @@ from services.catalog.loader import catalog_load
 
 @pytest.fixture(autouse=True)
 def _fresh_calendar_cache():
-    """Every test builds the calendar from its own database."""
+    """Every test builds the calendar (and the trusted keys) from its own database, with an empty
+    cache (rate-limit counters, login failures)."""
+    from django.core.cache import cache
+
+    from certificates.keys import reset_trusted_keys
+
+    cache.clear()
     reset_calendar_cache()
+    reset_trusted_keys()
     yield
     reset_calendar_cache()
+    reset_trusted_keys()
 
 
 @pytest.fixture

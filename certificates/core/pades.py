@@ -28,8 +28,9 @@ class PdfSignatureReport:
     valid: bool  # intact, and the signature verifies with the signer's key
     trusted: bool  # the signer's certificate chains to one of the given roots
     covers_whole_file: bool  # nothing was appended after signing
-    signer: str  # signer certificate subject, RFC 4514, or "" when there is no readable signature
+    signer: str  # signer certificate subject (human-friendly), or "" when there is no readable signature
     error: str = ""  # why validation could not run, when it could not
+    signer_sha256: str = ""  # SHA-256 of the signer certificate's DER, to match it with a known certificate
 
     @property
     def ok(self) -> bool:
@@ -96,4 +97,5 @@ def validate_pdf(pdf: bytes, *, root_certs: Iterable[x509.Certificate]) -> PdfSi
         trusted=bool(status.trusted),
         covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
         signer=status.signing_cert.subject.human_friendly if status.signing_cert else "",
+        signer_sha256=status.signing_cert.sha256.hex() if status.signing_cert else "",
     )

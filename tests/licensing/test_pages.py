@@ -146,7 +146,7 @@ def test_a_draft_can_be_saved_incomplete(applicant_client, applicant):
         applicant_client.post(reverse("application-new"), {"service": "lab-animal-use"})
         app = Application.objects.get(applicant=applicant)
         response = applicant_client.post(reverse("application-details", args=[app.pk]),
-                                         {"unit_name": "新名称", "next": "stay"})
+                                         details_post({**app.data, "unit_name": "新名称"}, next_="stay"))
         assert response["Location"] == reverse("application-details", args=[app.pk])
         app.refresh_from_db()
         assert app.data["unit_name"] == "新名称" and app.data["credit_code"] == applicant.credit_code
@@ -322,7 +322,7 @@ def test_pause_and_resume_through_the_page(client, officers, file_application):
             "pause-kind": "site_inspection", "pause-expected_days": "5", "pause-reason": "现场核查设施"})
     app.refresh_from_db()
     assert app.state == State.PAUSED
-    with at(dt.date(2025, 10, 13)):
+    with at(dt.date(2025, 10, 9)):
         page = client.get(reverse("workbench-case", args=[app.pk])).content.decode()
         assert "现场核查" in page and "/resume/" in page
         client.post(reverse("workbench-action", args=[app.pk, "resume"]), {"resume-result": "核查合格"})

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from services.calendar import get_calendar
 from services.constants import DaySource, VersionStatus
-from services.models import CalendarDay, Material, ServiceType
+from services.models import CalendarDay, CalendarYear, Material, ServiceType
 from tests.factories import ApplicantFactory, make_officer
 
 from .official_schedules import d
@@ -110,3 +110,41 @@ def test_a_day_entered_in_the_admin_changes_the_calendar_after_commit(
     assert response.status_code == 302
     assert CalendarDay.objects.get(date=friday).source == DaySource.ADMIN
     assert not get_calendar().is_working_day(friday)
+
+
+def test_deleting_a_calendar_year_in_the_admin_makes_it_provisional_again(
+    catalog, admin_client, django_capture_on_commit_callbacks
+):
+    year = CalendarYear.objects.get(year=2026)
+    assert not get_calendar().is_provisional(d("2026-06-01"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("admin:services_calendaryear_delete", args=[year.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert get_calendar().is_provisional(d("2026-06-01"))
+
+
+def test_unticking_official_in_the_admin_makes_the_year_provisional(
+    catalog, admin_client, django_capture_on_commit_callbacks
+):
+    year = CalendarYear.objects.get(year=2026)
+    assert not get_calendar().is_provisional(d("2026-06-01"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:services_calendaryear_change", args=[year.pk]), {"year": 2026, "notice": year.notice}
+        )
+    assert response.status_code == 302
+    assert get_calendar().is_provisional(d("2026-06-01"))
+
+
+def test_deleting_calendar_years_in_bulk_makes_them_provisional_again(
+    catalog, admin_client, django_capture_on_commit_callbacks
+):
+    years = CalendarYear.objects.filter(year__in=[2025, 2026])
+    assert not get_calendar().any_provisional(d("2025-01-01"), d("2026-12-31"))
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            reverse("admin:services_calendaryear_changelist"),
+            {"action": "delete_selected", "_selected_action": [y.pk for y in years], "post": "yes"},
+        )
+    assert not CalendarYear.objects.filter(year__in=[2025, 2026]).exists()
+    assert get_calendar().is_provisional(d("2025-06-01"))

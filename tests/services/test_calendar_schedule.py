@@ -170,3 +170,11 @@ def test_reloading_the_bundled_data_keeps_an_administrators_correction(catalog, 
     calendar = get_calendar()
     assert not calendar.is_working_day(d("2026-10-09"))
     assert calendar.is_working_day(d("2026-10-10"))  # the bundled make-up Saturday is back
+
+
+def test_a_schedule_file_saved_with_a_byte_order_mark_is_read(catalog, tmp_path, django_capture_on_commit_callbacks):
+    path = tmp_path / "2027-notepad.txt"
+    path.write_text(SCHEDULE_2027, encoding="utf-8-sig")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_calendar", str(path), stdout=io.StringIO())
+    assert CalendarYear.objects.get(year=2027).official

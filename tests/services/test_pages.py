@@ -69,7 +69,9 @@ def test_a_guide_page_in_english_uses_the_english_names(catalog, client, code):
     service_type = selectors.service_type_current(code=code)
     page = _get(client, f"/guide/{code}/", {"HTTP_ACCEPT_LANGUAGE": "en"})
     assert '<html lang="en">' in page
+    assert f"<title>{service_type.name_en} · " in page
     assert f"<h1>{service_type.name_en}</h1>" in page
+    assert service_type.authority.name_en in page
     assert service_type.legal_basis_en in page
     for material in service_type.materials.all():
         if material.mode in (MaterialMode.UPLOAD, MaterialMode.COMMITMENT) or material.legacy:
@@ -92,6 +94,8 @@ def test_the_lab_licence_page_in_english_explains_each_dropped_item(catalog, cli
 def test_the_guide_page_names_the_kunming_bureau_for_kunming_applicants(catalog, client):
     page = _get(client, "/guide/lab-animal-use/")
     assert "昆明市的申请人：昆明市科学技术局" in page
+    english = _get(client, "/guide/lab-animal-use/", {"HTTP_ACCEPT_LANGUAGE": "en"})
+    assert "Kunming Municipal Bureau of Science and Technology" in english
 
 
 def test_the_one_stop_guide_page_names_both_authorities(catalog, client):

@@ -1,0 +1,164 @@
+"""Certificates API: verification (token or uploaded PDF), PDF download, issuing retry, status
+changes, the public register."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from licensing import selectors as case_selectors
+from licensing.api.serializers import application_payload
+from licensing.api.views import visible_application
+from licensing.permissions import officer_of, perm_role
+
+from .. import services
+from ..constants import CertificateStatus, Kind
+from ..models import Certificate
+from ..pdfcheck import verify_pdf
+from ..verification import public_fields, result_payload, verify_text
+
+MAX_TOKEN_TEXT = 4000
+MAX_PDF_BYTES = 10 * 1024 * 1024
+
+
+class VerifyView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "verify"
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"application/json": inline_serializer("VerifyRequest", {"token": serializers.CharField()}),
+                 "multipart/form-data": inline_serializer("VerifyPdfRequest", {"file": serializers.FileField()})},
+        responses=inline_serializer("VerifyResponse", {
+            "verdict": serializers.ChoiceField(choices=["valid", "expired", "suspended", "revoked", "cancelled",
+                                                        "superseded", "unknown", "forged"]),
+            "certificate": serializers.DictField(allow_null=True),
+            "signature": serializers.DictField(),
+            "checked_at": serializers.DateTimeField(),
+        }),
+        summary="Verify a certificate from its QR link or digits, or an uploaded certificate PDF",
+    )
+    def post(self, request: Request) -> Response:
+        upload = request.FILES.get("file")
+        if upload is not None:
+            if upload.size > MAX_PDF_BYTES:
+                raise ValidationError({"file": [_("文件过大（上限 10 MB）。")]})
+            return Response(verify_pdf(upload.read()))
+        token = request.data.get("token")
+        if not isinstance(token, str) or not token.strip():
+            raise ValidationError({"token": [_("请提供二维码链接或数字串。")]}, code="required")
+        if len(token) > MAX_TOKEN_TEXT:
+            raise ValidationError({"token": [_("内容过长，不是有效的核验码。")]}, code="too_long")
+        return Response(result_payload(verify_text(token)))
+
+
+def _certificate_for(request: Request, pk: int) -> Certificate:
+    certificate = Certificate.objects.select_related("application__applicant", "authority").filter(pk=pk).first()
+    if certificate is None:
+        raise Http404
+    officer = officer_of(request.user)
+    holder = certificate.application.applicant.user_id == request.user.pk
+    if not holder and (officer is None or officer.authority_id != certificate.authority_id):
+        raise Http404
+    return certificate
+
+
+class CertificatePdfView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={(200, "application/pdf"): bytes}, summary="The signed certificate PDF")
+    def get(self, request: Request, pk: int):
+        certificate = _certificate_for(request, pk)
+        response = FileResponse(certificate.pdf.open("rb"), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{certificate.identifier}.pdf"'
+        return response
+
+
+class IssueView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, summary="Issue (or retry issuing) the certificate of an approved case")
+    def post(self, request: Request, pk: int) -> Response:
+        application = visible_application(request, pk)
+        if not perm_role("approver")(application, request.user):
+            return Response({"detail": _("只有审批人员可以发证。"), "code": "forbidden"}, status=403)
+        if application.state != "approved":
+            return Response({"detail": _("该办件不在待发证状态。"), "code": "not_allowed_in_state",
+                             "state": application.state}, status=409)
+        try:
+            services.certificate_issue(application=application, actor=request.user)
+        except Exception as exc:  # recorded on the case like the automatic attempt
+            from licensing.workflow import application_record_issue_failure
+
+            application_record_issue_failure(application=application, reason=f"{type(exc).__name__}: {exc}")
+            return Response({"detail": _("发证失败：%s") % exc, "code": "issue_failed"},
+                            status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        return Response(application_payload(case_selectors.application_detail(pk=pk), request=request))
+
+
+class CertificateActionView(APIView):
+    permission_classes = [IsAuthenticated]
+    action_name = ""
+
+    @extend_schema(
+        request=inline_serializer("CertificateActionRequest", {
+            "reason": serializers.CharField(required=False), "legal_basis": serializers.CharField(required=False),
+            "opinion": serializers.CharField(required=False)}),
+        summary="Change a certificate's status: suspend, restore, propose-revocation, revoke, cancel",
+    )
+    def post(self, request: Request, pk: int, action: str) -> Response:
+        from ..views import ACTIONS
+
+        if action not in ACTIONS:
+            raise Http404
+        certificate = Certificate.objects.filter(pk=pk).first()
+        if certificate is None or officer_of(request.user) is None:
+            raise Http404
+        if officer_of(request.user).authority_id != certificate.authority_id:
+            raise Http404
+        try:
+            certificate = ACTIONS[action](certificate, request.user, request.data)
+        except services.CertificateActionError as exc:
+            return Response({"detail": exc.message, "code": "not_allowed"}, status=exc.status)
+        return Response(public_fields(certificate) | {"status": certificate.status})
+
+
+class RegisterView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(parameters=[OpenApiParameter("q", str, description="number, holder name or credit code")],
+                   summary="Public register of granted lab animal licences (Art. 40)")
+    def get(self, request: Request) -> Response:
+        query = request.query_params.get("q", "").strip()
+        certificates = (Certificate.objects.filter(kind__in=[Kind.SCXK, Kind.SYXK])
+                        .exclude(status=CertificateStatus.SUPERSEDED).select_related("authority")
+                        .order_by("-issued_at"))
+        if query:
+            certificates = certificates.filter(Q(number__icontains=query) | Q(holder_name__icontains=query)
+                                               | Q(holder_code__iexact=query))
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(certificates, request, view=self)
+        today = timezone.localdate()
+        rows = []
+        for certificate in page:
+            row = public_fields(certificate)
+            row["status"] = "expired" if certificate.status == "valid" and today > certificate.valid_to else \
+                certificate.status
+            rows.append(row)
+        return paginator.get_paginated_response(rows)

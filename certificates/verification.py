@@ -1,0 +1,164 @@
+"""Verifying a certificate: online (signature, then the live status in the database) and the
+published material offline verifiers use (trust list, per-key status lists)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from .constants import KIND_TITLES, CertificateStatus, KeyPurpose, KeyStatus, Kind, Verdict
+from .core import statuslist, tokens, trustlist
+from .keys import private_key, public_key, publisher_key_init, trusted_keys
+from .models import Certificate, SigningKey
+from .services import mask_name, mask_passport
+
+STATUS_VERDICT = {
+    CertificateStatus.SUSPENDED: Verdict.SUSPENDED,
+    CertificateStatus.REVOKED: Verdict.REVOKED,
+    CertificateStatus.CANCELLED: Verdict.CANCELLED,
+    CertificateStatus.SUPERSEDED: Verdict.SUPERSEDED,
+}
+
+
+@dataclass
+class VerificationResult:
+    verdict: str
+    certificate: Certificate | None = None
+    claims: tokens.TokenClaims | None = None
+    kid: bytes | None = None
+    signature_valid: bool = False
+    reason: str = ""
+    checked_at: dt.datetime = field(default_factory=timezone.now)
+
+
+def verdict_for(certificate: Certificate, *, on: dt.date) -> str:
+    if certificate.status in STATUS_VERDICT:
+        return STATUS_VERDICT[certificate.status]
+    if on > certificate.valid_to:
+        return Verdict.EXPIRED
+    return Verdict.VALID
+
+
+def verify_text(text: str) -> VerificationResult:
+    """A scanned URL or its digits → the verdict, never an exception."""
+    try:
+        digits = tokens.digits_from_url_or_digits(text)
+        return verify_cose(tokens.digits_to_token(digits))
+    except tokens.TokenError as exc:
+        return VerificationResult(verdict=Verdict.FORGED, reason=f"malformed: {exc}")
+
+
+def verify_cose(cose: bytes) -> VerificationResult:
+    try:
+        verified = tokens.verify_token(cose, keys_by_kid=trusted_keys())
+    except tokens.UnknownKey:
+        return VerificationResult(verdict=Verdict.FORGED, reason="unknown or withdrawn key")
+    except tokens.BadSignature:
+        kid, _claims = _kid(cose)
+        return VerificationResult(verdict=Verdict.FORGED, kid=kid, reason="bad signature")
+    except tokens.TokenError as exc:
+        return VerificationResult(verdict=Verdict.FORGED, reason=f"malformed: {exc}")
+    claims = verified.claims
+    certificate = (Certificate.objects.select_related("authority", "signing_key")
+                   .filter(cti=claims.cti.hex()).first())
+    if certificate is None or bytes(certificate.token) != cose:
+        return VerificationResult(verdict=Verdict.UNKNOWN, claims=claims, kid=verified.kid, signature_valid=True,
+                                  reason="not on record")
+    return VerificationResult(verdict=verdict_for(certificate, on=timezone.localdate()), certificate=certificate,
+                              claims=claims, kid=verified.kid, signature_valid=True)
+
+
+def _kid(cose: bytes) -> tuple[bytes | None, None]:
+    try:
+        kid, _claims = tokens.decode_unverified(cose)
+        return kid, None
+    except tokens.TokenError:
+        return None, None
+
+
+def public_fields(certificate: Certificate) -> dict:
+    """What anyone may read: people's names and passport numbers masked (Art. 5: privacy)."""
+    person = certificate.kind in (Kind.WORK_PERMIT, Kind.RESIDENCE_PERMIT)
+    title_zh, title_en = KIND_TITLES[certificate.kind]
+    return {
+        "number": certificate.number,
+        "identifier": certificate.identifier,
+        "kind": certificate.kind,
+        "kind_name": title_zh,
+        "kind_name_en": title_en,
+        "holder": mask_name(certificate.holder_name) if person else certificate.holder_name,
+        "holder_code": mask_passport(certificate.holder_code) if person else certificate.holder_code,
+        "facility_address": certificate.facility_address,
+        "scope": certificate.scope,
+        "valid_from": certificate.valid_from,
+        "valid_to": certificate.valid_to,
+        "issued_on": timezone.localtime(certificate.issued_at).date(),
+        "authority": certificate.authority.name_zh,
+        "authority_en": certificate.authority.name_en,
+        "status": certificate.status,
+        "revision": certificate.revision,
+        "successor": getattr(certificate, "successor", None) and certificate.successor.number,
+    }
+
+
+def result_payload(result: VerificationResult) -> dict:
+    certificate = public_fields(result.certificate) if result.certificate else None
+    if certificate is None and result.claims is not None:
+        claims = result.claims
+        certificate = {"number": claims.number, "kind": claims.kind, "holder": claims.holder_name,
+                       "valid_from": claims.valid_from, "valid_to": claims.valid_to, "authority": claims.iss,
+                       "status": None}
+    return {
+        "verdict": result.verdict,
+        "certificate": certificate,
+        "signature": {"kid": result.kid.hex() if result.kid else None, "valid": result.signature_valid},
+        "checked_at": result.checked_at,
+    }
+
+
+# --- published keys and status lists ------------------------------------------------------------
+
+def trust_list_document() -> dict:
+    keys = list(SigningKey.objects.filter(purpose=KeyPurpose.DOCUMENT).select_related("authority")
+                .order_by("authority__code", "not_before"))
+    entries = [
+        trustlist.TrustListKey(public_key=public_key(k), authority=k.authority.code, not_before=k.not_before,
+                               not_after=k.not_after,
+                               status={KeyStatus.ACTIVE: trustlist.ACTIVE, KeyStatus.RETIRED: trustlist.RETIRED,
+                                       KeyStatus.COMPROMISED: trustlist.COMPROMISED}[k.status])
+        for k in keys
+    ]
+    changes = [k.created_at for k in keys] + [k.retired_at for k in keys if k.retired_at] + [
+        k.compromised_at for k in keys if k.compromised_at]
+    latest = max(changes, default=timezone.now())
+    return trustlist.build_trust_list(keys=entries, issued_at=latest, version=int(latest.timestamp()))
+
+
+def etag_for(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def signed_trust_list(document: dict) -> bytes:
+    publisher = publisher_key_init()
+    return trustlist.sign_trust_list(document, private_key=private_key(publisher),
+                                     kid=bytes.fromhex(publisher.kid))
+
+
+def status_list_bits(key: SigningKey) -> bytearray:
+    bits = statuslist.new_bits(statuslist.MIN_SIZE)
+    withdrawn = Certificate.objects.filter(signing_key=key).exclude(status=CertificateStatus.VALID)
+    for index in withdrawn.values_list("status_index", flat=True):
+        statuslist.set_bit(bits, index, size=statuslist.MIN_SIZE)
+    return bits
+
+
+def signed_status_list(key: SigningKey) -> bytes:
+    """1 bit per certificate of `key` (set: not valid — suspended, revoked, cancelled, superseded),
+    compressed and signed by the key itself."""
+    return statuslist.sign_status_list(
+        bits=status_list_bits(key), size=statuslist.MIN_SIZE, kid=bytes.fromhex(key.kid),
+        private_key=private_key(key), issued_at=int(timezone.now().timestamp()),
+        key_kid_covered=bytes.fromhex(key.kid))

@@ -1,0 +1,149 @@
+"""Public verification page, the public register (Art. 40), published keys and status lists, and
+the officers' certificate page."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from licensing.permissions import officer_of, officer_roles
+
+from . import services
+from .constants import VERDICT_TEXT, CertificateStatus, Kind
+from .keys import public_key, publisher_key_init
+from .models import Certificate, SigningKey
+from .ratelimit import allow
+from .verification import etag_for, public_fields, signed_status_list, signed_trust_list, trust_list_document
+from .verification import verify_text as run_verify
+
+VERIFY_LIMIT_PER_MINUTE = 60
+
+
+def _verdict_context(result) -> dict:
+    zh, en = VERDICT_TEXT[result.verdict]
+    return {"result": result, "verdict_zh": zh, "verdict_en": en,
+            "fields": public_fields(result.certificate) if result.certificate else None}
+
+
+def verify_token_page(request: HttpRequest, digits: str) -> HttpResponse:
+    """GET /C/<digits>: what a phone camera opens. No login; rate-limited; the path is redacted
+    from access logs (config.logging)."""
+    if not allow(request, scope="verify", limit=VERIFY_LIMIT_PER_MINUTE):
+        return render(request, "certificates/verify.html", {"rate_limited": True}, status=429)
+    result = run_verify(digits)
+    response = render(request, "certificates/verify.html", _verdict_context(result))
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def verify_form(request: HttpRequest) -> HttpResponse:
+    """A page to paste a verification link or code by hand."""
+    text = request.GET.get("code", "").strip()
+    if not text:
+        return render(request, "certificates/verify.html", {"form_only": True})
+    if not allow(request, scope="verify", limit=VERIFY_LIMIT_PER_MINUTE):
+        return render(request, "certificates/verify.html", {"rate_limited": True}, status=429)
+    return render(request, "certificates/verify.html", _verdict_context(run_verify(text)))
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    """Granted lab animal licences, public by Art. 40 (work permits are personal and not listed)."""
+    query = request.GET.get("q", "").strip()
+    certificates = (Certificate.objects.filter(kind__in=[Kind.SCXK, Kind.SYXK])
+                    .exclude(status=CertificateStatus.SUPERSEDED).select_related("authority")
+                    .order_by("-issued_at"))
+    if query:
+        certificates = certificates.filter(Q(number__icontains=query) | Q(holder_name__icontains=query)
+                                           | Q(holder_code__iexact=query))
+    page = Paginator(certificates, 30).get_page(request.GET.get("page"))
+    return render(request, "certificates/register.html", {"page": page, "query": query})
+
+
+def _cached(request: HttpRequest, body: bytes, content_type: str) -> HttpResponse:
+    etag = etag_for(body)
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(body, content_type=content_type)
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, max-age=3600"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def trust_list_json(request: HttpRequest) -> HttpResponse:
+    from .core.trustlist import canonical_json
+
+    return _cached(request, canonical_json(trust_list_document()), "application/json")
+
+
+def trust_list_signed(request: HttpRequest) -> HttpResponse:
+    return _cached(request, signed_trust_list(trust_list_document()), "application/cose")
+
+
+def publisher_key(request: HttpRequest) -> JsonResponse:
+    from .core.keys import public_key_jwk
+
+    key = publisher_key_init()
+    response = JsonResponse({"kid": key.kid, "alg": "ES256", "jwk": public_key_jwk(public_key(key))})
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def status_list(request: HttpRequest, kid: str) -> HttpResponse:
+    key = SigningKey.objects.filter(kid=kid.lower()).exclude(status="compromised").first()
+    if key is None:
+        raise Http404
+    return _cached(request, signed_status_list(key), "application/cose")
+
+
+# --- officers ------------------------------------------------------------------------------------
+
+@login_required
+def certificate_page(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = get_object_or_404(Certificate.objects.select_related("authority", "application"), pk=pk)
+    officer = officer_of(request.user)
+    is_holder = certificate.application.applicant.user_id == request.user.pk
+    if not is_holder and (officer is None or officer.authority_id != certificate.authority_id):
+        raise Http404
+    from .core.tokens import qr_url
+
+    return render(request, "certificates/certificate.html", {
+        "certificate": certificate, "fields": public_fields(certificate), "is_holder": is_holder,
+        "roles": officer_roles(request.user), "events": certificate.events.select_related("actor"),
+        "verify_url": qr_url(host=settings.TONGBAN_VERIFY_HOST, cose=bytes(certificate.token)),
+    })
+
+
+ACTIONS = {
+    "suspend": lambda c, u, p: services.certificate_suspend(certificate=c, actor=u, reason=p.get("reason", ""),
+                                                             legal_basis=p.get("legal_basis", "")),
+    "restore": lambda c, u, p: services.certificate_restore(certificate=c, actor=u, reason=p.get("reason", "")),
+    "propose-revocation": lambda c, u, p: services.certificate_propose_revocation(
+        certificate=c, actor=u, reason=p.get("reason", ""), legal_basis=p.get("legal_basis", "")),
+    "revoke": lambda c, u, p: services.certificate_revoke(certificate=c, actor=u, opinion=p.get("opinion", "")),
+    "cancel": lambda c, u, p: services.certificate_cancel(certificate=c, actor=u, reason=p.get("reason", "")),
+}
+
+
+@login_required
+@require_POST
+def certificate_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    certificate = get_object_or_404(Certificate, pk=pk)
+    if action not in ACTIONS:
+        raise Http404
+    try:
+        ACTIONS[action](certificate, request.user, request.POST)
+    except services.CertificateActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已完成。"))
+    return redirect("certificate-page", pk=pk)

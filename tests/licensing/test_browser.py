@@ -1,0 +1,228 @@
+"""The licensing pages in a real browser (Playwright + Debian Chromium against the live server):
+an applicant files a lab animal licence from the start to the confirmation, intake accepts it and
+the approver grants it; a one-stop filing lands in both agencies' queues. Screenshots of each main
+page go to /tmp/tongban-shots/."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from licensing.constants import State
+from licensing.models import Applicant, ApplicantKind, Application
+from services.constants import MaterialMode
+from services.selectors import service_type_current
+from tests.factories import ApplicantFactory
+
+from .conftest import JPEG_BYTES, PDF_BYTES, person_data
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls of the fixtures are safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = pytest.mark.browser
+
+SHOTS = Path("/tmp/tongban-shots")
+PASSWORD = "pass-word-123"  # tests.factories.UserFactory
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.fail("Debian Chromium is missing: run `make system-deps`")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def login(page, base: str, username: str, *, next_url: str = "/") -> None:
+    page.context.clear_cookies()
+    page.goto(f"{base}/accounts/login/?next={next_url}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()
+
+
+def upload_or_sign(page, base: str, application: Application, *, shot_name: str = "") -> None:
+    """Answer every material row of the task list: upload a file, or sign the commitment."""
+    today = timezone.localdate().isoformat()
+    for material in application.service_type.materials.all():
+        if material.mode not in (MaterialMode.UPLOAD, MaterialMode.COMMITMENT):
+            continue
+        page.goto(f"{base}/applications/{application.pk}/materials/{material.code}/")
+        if shot_name and material.mode == MaterialMode.COMMITMENT:
+            shot(page, shot_name)
+        if material.mode == MaterialMode.COMMITMENT:
+            page.get_by_role("button", name="我已阅读并签署承诺书").click()
+        else:
+            pdf = "pdf" in material.file_types
+            page.set_input_files("input[type=file]", files=[{
+                "name": f"{material.code}.{'pdf' if pdf else 'jpg'}",
+                "mimeType": "application/pdf" if pdf else "image/jpeg",
+                "buffer": PDF_BYTES if pdf else JPEG_BYTES}])
+            if material.max_age_days:
+                page.fill("#id_document_date", today)
+            page.get_by_role("button", name="上传", exact=True).click()
+        page.wait_for_load_state()
+        assert page.locator(".notice-success").count() == 1, page.content()
+
+
+def test_lab_animal_licence_from_filing_to_approval(live_server, page, officers, applicant):
+    base = live_server.url
+    login(page, base, applicant.user.username, next_url="/applications/")
+    shot(page, "01-my-applications-empty")
+    page.get_by_role("link", name="开始新的申请").click()
+    page.check("#service-lab-animal-production")
+    shot(page, "02-new-application")
+    page.get_by_role("button", name="创建申请草稿").click()
+    application = Application.objects.get(applicant=applicant)
+    assert page.url.endswith(f"/applications/{application.pk}/")
+    shot(page, "03-task-list-start")
+
+    page.get_by_role("link", name="申请信息", exact=True).click()
+    assert page.input_value("#id_unit_name") == applicant.name  # prefilled from the profile
+    page.fill("#id_contact_phone", "not a phone")
+    page.select_option("#id_scope_0_environment", "barrier")
+    page.check("#id_scope_0_species_0")
+    page.check("#id_scope_0_species_1")
+    page.get_by_role("button", name="保存并返回任务清单").click()
+    assert page.locator(".error-summary").is_visible()
+    shot(page, "04-details-error-summary")
+    page.locator(".error-summary a").first.click()
+    page.fill("#id_contact_phone", "0877-2020202")
+    page.get_by_role("button", name="保存并返回任务清单").click()
+    assert page.locator(".notice-success").count() == 1
+
+    upload_or_sign(page, base, application, shot_name="05-material-commitment")
+    page.goto(f"{base}/applications/{application.pk}/materials/environment-report/")
+    shot(page, "06-material-upload")
+    page.goto(f"{base}/applications/{application.pk}/")
+    shot(page, "07-task-list-complete")
+    page.get_by_role("link", name="检查、声明并提交").click()
+    shot(page, "08-check-answers")
+    page.get_by_role("button", name="确认并提交申请").click()
+    assert page.locator(".error-summary").is_visible()  # the declaration is required
+    page.check("#id_declaration")
+    page.get_by_role("button", name="确认并提交申请").click()
+    page.wait_for_url(re.compile(r"/submitted/$"))
+    shot(page, "09-confirmation")
+    application.refresh_from_db()
+    assert application.state == State.SUBMITTED
+    assert application.case_number in page.content()
+    password = page.inner_text("#status-password")
+    assert re.fullmatch(r"\d{8}", password)
+
+    page.goto(f"{base}/applications/{application.pk}/")
+    shot(page, "10-applicant-case")
+
+    login(page, base, officers["intake"].user.username, next_url="/workbench/")
+    shot(page, "11-workbench-queue")
+    page.get_by_role("link", name=application.case_number).click()
+    shot(page, "12-workbench-case-intake")
+    page.locator("#action-accept summary").click()
+    page.locator("#action-accept button").click()
+    assert page.locator(".notice-success").count() == 1
+    application.refresh_from_db()
+    assert application.state == State.IN_REVIEW
+
+    login(page, base, officers["approver"].user.username, next_url=f"/workbench/cases/{application.pk}/")
+    page.locator("#action-approve summary").click()
+    page.fill("#id_approve-opinion", "材料齐全，设施符合国家标准，准予许可。")
+    shot(page, "13-workbench-case-approver")
+    page.locator("#action-approve button").click()
+    assert page.locator(".notice-success").count() == 1
+    application.refresh_from_db()
+    assert application.state in (State.APPROVED, State.ISSUED)
+    shot(page, "14-workbench-case-decided")
+
+    login(page, base, officers["supervisor"].user.username, next_url="/workbench/board/")
+    shot(page, "15-supervisor-board")
+
+    page.context.clear_cookies()
+    page.goto(f"{base}/status/")
+    page.fill("#id_case_number", application.case_number)
+    page.fill("#id_password", password)
+    page.get_by_role("button", name="查询").click()
+    assert "准予许可" in page.content() or "已发证" in page.content()
+    shot(page, "16-public-status")
+
+
+def test_one_stop_filing_reaches_both_agencies(live_server, page, officers, catalog):
+    base = live_server.url
+    employer = ApplicantFactory(kind=ApplicantKind.EMPLOYER, name="云南高原智造科技有限公司",
+                                city="昆明市", address="昆明市高新区科技路1号")
+    login(page, base, employer.user.username, next_url="/applications/new/")
+    page.check("#service-foreign-talent-one-stop")
+    page.get_by_role("button", name="创建申请草稿").click()
+    application = Application.objects.get(applicant=employer)
+    assert application.service_type == service_type_current(code="foreign-talent-one-stop")
+
+    page.get_by_role("link", name="申请信息", exact=True).click()
+    data = person_data()
+    for field in ("full_name", "nationality", "passport_number", "position"):
+        page.fill(f"#id_{field}", data[field])
+    for field in ("passport_expiry", "birth_date"):
+        page.fill(f"#id_{field}", data[field])
+    for field in ("annual_salary_cny", "experience_years", "chinese_level", "months_per_year"):
+        page.fill(f"#id_{field}", str(data[field]))
+    page.select_option("#id_highest_degree", data["highest_degree"])
+    page.get_by_role("button", name="保存草稿").click()
+    assert page.locator(".notice-success").count() == 1
+    shot(page, "20-one-stop-details-points")
+
+    upload_or_sign(page, base, application)
+    page.goto(f"{base}/applications/{application.pk}/check/")
+    page.check("#id_declaration")
+    page.get_by_role("button", name="确认并提交申请").click()
+    page.wait_for_url(re.compile(r"/submitted/$"))
+    shot(page, "21-one-stop-confirmation")
+    tracks = {t.service_type.code: t for t in Application.objects.filter(parent=application)}
+    assert set(tracks) == {"foreign-work-permit", "foreign-residence-permit"}
+    page.goto(f"{base}/applications/{application.pk}/")
+    shot(page, "22-one-stop-applicant-case")
+
+    login(page, base, officers["intake"].user.username, next_url="/workbench/")
+    assert tracks["foreign-work-permit"].case_number in page.content()
+    assert tracks["foreign-residence-permit"].case_number not in page.content()
+
+    login(page, base, officers["crj"].user.username, next_url="/workbench/")
+    assert tracks["foreign-residence-permit"].case_number in page.content()
+    assert tracks["foreign-work-permit"].case_number not in page.content()
+    page.get_by_role("link", name=tracks["foreign-residence-permit"].case_number).click()
+    shot(page, "23-one-stop-exit-entry-case")
+    assert Applicant.objects.count() == 1
+
+
+def test_english_pages_render(live_server, page, applicant, file_application):
+    application = file_application()
+    base = live_server.url
+    login(page, base, applicant.user.username, next_url="/applications/")
+    page.get_by_role("button", name="English").click()
+    page.wait_for_load_state()
+    assert "Laboratory animal production licence" in page.content()
+    page.goto(f"{base}/applications/{application.pk}/")
+    shot(page, "30-english-case")
+    draft = file_application(submit=False)
+    page.goto(f"{base}/applications/{draft.pk}/details/")
+    shot(page, "31-english-details")
+    assert "Facility address" in page.content()
