@@ -65,6 +65,7 @@ def _changed() -> None:
 @transaction.atomic
 def authority_key_init(*, authority: Authority) -> SigningKey:
     """The authority's active key, creating its root and first signing certificate if needed."""
+    Authority.objects.select_for_update().get(pk=authority.pk)  # one creator at a time
     existing = SigningKey.objects.filter(authority=authority, purpose=KeyPurpose.DOCUMENT,
                                          status=KeyStatus.ACTIVE).first()
     if existing:

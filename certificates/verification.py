@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.utils import timezone
 
 from .constants import KIND_TITLES, CertificateStatus, KeyPurpose, KeyStatus, Kind, Verdict
@@ -26,7 +27,7 @@ STATUS_VERDICT = {
 @dataclass
 class VerificationResult:
     verdict: str
-    certificate: Certificate | None = None
+    record: dict | None = None  # the certificate's public record (see public_record)
     claims: tokens.TokenClaims | None = None
     kid: bytes | None = None
     signature_valid: bool = False
@@ -34,12 +35,49 @@ class VerificationResult:
     checked_at: dt.datetime = field(default_factory=timezone.now)
 
 
-def verdict_for(certificate: Certificate, *, on: dt.date) -> str:
-    if certificate.status in STATUS_VERDICT:
-        return STATUS_VERDICT[certificate.status]
-    if on > certificate.valid_to:
+def verdict_for(certificate, *, on: dt.date) -> str:
+    """From a Certificate or a public record: the live status first, then the dates."""
+    status = certificate["status"] if isinstance(certificate, dict) else certificate.status
+    valid_to = certificate["valid_to"] if isinstance(certificate, dict) else certificate.valid_to
+    if status in STATUS_VERDICT:
+        return STATUS_VERDICT[status]
+    if on > valid_to:
         return Verdict.EXPIRED
     return Verdict.VALID
+
+
+# One indexed lookup straight to the columns the verdict and the public page need: this runs for
+# every scan, so it skips building model instances.
+_RECORD_SQL = """
+SELECT c.id, c.number, c.identifier, c.kind, c.holder_name, c.holder_code, c.facility_address, c.scope,
+       c.valid_from, c.valid_to, c.issued_at, c.status, c.revision, c.token, a.name_zh, a.name_en, k.kid,
+       (SELECT s.number FROM certificates_certificate s WHERE s.predecessor_id = c.id)
+FROM certificates_certificate c
+JOIN services_authority a ON a.id = c.authority_id
+JOIN certificates_signingkey k ON k.id = c.signing_key_id
+WHERE c.cti = %s
+"""
+_RECORD_FIELDS = ("id", "number", "identifier", "kind", "holder_name", "holder_code", "facility_address", "scope",
+                  "valid_from", "valid_to", "issued_at", "status", "revision", "token", "authority",
+                  "authority_en", "kid", "successor")
+
+
+def public_record(cti_hex: str) -> dict | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_RECORD_SQL, [cti_hex])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    record = dict(zip(_RECORD_FIELDS, row, strict=True))
+    record["token"] = bytes(record["token"])
+    for name in ("valid_from", "valid_to"):  # SQLite returns text
+        if isinstance(record[name], str):
+            record[name] = dt.date.fromisoformat(record[name])
+    if isinstance(record["issued_at"], str):
+        record["issued_at"] = dt.datetime.fromisoformat(record["issued_at"])
+    if timezone.is_naive(record["issued_at"]):  # SQLite keeps UTC without an offset
+        record["issued_at"] = record["issued_at"].replace(tzinfo=dt.UTC)
+    return record
 
 
 def verify_text(text: str) -> VerificationResult:
@@ -62,12 +100,11 @@ def verify_cose(cose: bytes) -> VerificationResult:
     except tokens.TokenError as exc:
         return VerificationResult(verdict=Verdict.FORGED, reason=f"malformed: {exc}")
     claims = verified.claims
-    certificate = (Certificate.objects.select_related("authority", "signing_key")
-                   .filter(cti=claims.cti.hex()).first())
-    if certificate is None or bytes(certificate.token) != cose:
+    record = public_record(claims.cti.hex())
+    if record is None or record["token"] != cose:
         return VerificationResult(verdict=Verdict.UNKNOWN, claims=claims, kid=verified.kid, signature_valid=True,
                                   reason="not on record")
-    return VerificationResult(verdict=verdict_for(certificate, on=timezone.localdate()), certificate=certificate,
+    return VerificationResult(verdict=verdict_for(record, on=timezone.localdate()), record=public_view(record),
                               claims=claims, kid=verified.kid, signature_valid=True)
 
 
@@ -79,33 +116,39 @@ def _kid(cose: bytes) -> tuple[bytes | None, None]:
         return None, None
 
 
-def public_fields(certificate: Certificate) -> dict:
+def public_view(record: dict) -> dict:
     """What anyone may read: people's names and passport numbers masked (Art. 5: privacy)."""
-    person = certificate.kind in (Kind.WORK_PERMIT, Kind.RESIDENCE_PERMIT)
-    title_zh, title_en = KIND_TITLES[certificate.kind]
+    person = record["kind"] in (Kind.WORK_PERMIT, Kind.RESIDENCE_PERMIT)
+    title_zh, title_en = KIND_TITLES[record["kind"]]
     return {
-        "number": certificate.number,
-        "identifier": certificate.identifier,
-        "kind": certificate.kind,
+        "id": record["id"],
+        "number": record["number"],
+        "identifier": record["identifier"],
+        "kind": record["kind"],
         "kind_name": title_zh,
         "kind_name_en": title_en,
-        "holder": mask_name(certificate.holder_name) if person else certificate.holder_name,
-        "holder_code": mask_passport(certificate.holder_code) if person else certificate.holder_code,
-        "facility_address": certificate.facility_address,
-        "scope": certificate.scope,
-        "valid_from": certificate.valid_from,
-        "valid_to": certificate.valid_to,
-        "issued_on": timezone.localtime(certificate.issued_at).date(),
-        "authority": certificate.authority.name_zh,
-        "authority_en": certificate.authority.name_en,
-        "status": certificate.status,
-        "revision": certificate.revision,
-        "successor": getattr(certificate, "successor", None) and certificate.successor.number,
+        "holder": mask_name(record["holder_name"]) if person else record["holder_name"],
+        "holder_code": mask_passport(record["holder_code"]) if person else record["holder_code"],
+        "facility_address": record["facility_address"],
+        "scope": record["scope"],
+        "valid_from": record["valid_from"],
+        "valid_to": record["valid_to"],
+        "issued_on": timezone.localtime(record["issued_at"]).date(),
+        "authority": record["authority"],
+        "authority_en": record["authority_en"],
+        "status": record["status"],
+        "status_name": str(CertificateStatus(record["status"]).label),
+        "revision": record["revision"],
+        "successor": record["successor"],
     }
 
 
+def public_fields(certificate: Certificate) -> dict:
+    return public_view(public_record(certificate.cti))
+
+
 def result_payload(result: VerificationResult) -> dict:
-    certificate = public_fields(result.certificate) if result.certificate else None
+    certificate = result.record
     if certificate is None and result.claims is not None:
         claims = result.claims
         certificate = {"number": claims.number, "kind": claims.kind, "holder": claims.holder_name,

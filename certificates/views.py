@@ -23,19 +23,17 @@ from .ratelimit import allow
 from .verification import etag_for, public_fields, signed_status_list, signed_trust_list, trust_list_document
 from .verification import verify_text as run_verify
 
-VERIFY_LIMIT_PER_MINUTE = 60
-
 
 def _verdict_context(result) -> dict:
     zh, en = VERDICT_TEXT[result.verdict]
     return {"result": result, "verdict_zh": zh, "verdict_en": en,
-            "fields": public_fields(result.certificate) if result.certificate else None}
+            "fields": result.record}
 
 
 def verify_token_page(request: HttpRequest, digits: str) -> HttpResponse:
     """GET /C/<digits>: what a phone camera opens. No login; rate-limited; the path is redacted
     from access logs (config.logging)."""
-    if not allow(request, scope="verify", limit=VERIFY_LIMIT_PER_MINUTE):
+    if not allow(request, scope="verify", limit=settings.TONGBAN_VERIFY_PAGE_LIMIT):
         return render(request, "certificates/verify.html", {"rate_limited": True}, status=429)
     result = run_verify(digits)
     response = render(request, "certificates/verify.html", _verdict_context(result))
@@ -49,7 +47,7 @@ def verify_form(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("code", "").strip()
     if not text:
         return render(request, "certificates/verify.html", {"form_only": True})
-    if not allow(request, scope="verify", limit=VERIFY_LIMIT_PER_MINUTE):
+    if not allow(request, scope="verify", limit=settings.TONGBAN_VERIFY_PAGE_LIMIT):
         return render(request, "certificates/verify.html", {"rate_limited": True}, status=429)
     return render(request, "certificates/verify.html", _verdict_context(run_verify(text)))
 

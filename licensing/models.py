@@ -127,6 +127,12 @@ class Application(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["applicant", "created_at"], name="app_applicant_idx"),
             models.Index(fields=["service_type", "decided_on"], name="app_service_decided_idx"),
             models.Index(fields=["state", "acceptance_due"], name="app_acceptance_due_idx"),
+            # The queues: open cases of one authority in due-date order (closed cases, the bulk of
+            # the table, are not in it).
+            models.Index(fields=["authority", "current_due", "id"], name="app_open_queue_idx",
+                         condition=models.Q(joint=False, state__in=["submitted", "correction_requested",
+                                                                    "in_review", "paused", "legal_review",
+                                                                    "approved"])),
         ]
 
     def __str__(self) -> str:

@@ -62,7 +62,7 @@ def queue_for_officer(*, user, on: dt.date, stage: str = "", service: str = "", 
         Application.objects.filter(authority_id=officer.authority_id, joint=False, state__in=states)
         .select_related("service_type", "applicant", "claimed_by", "parent")
         .defer("data", "points", "parent__data", "parent__points")
-        .order_by(F("current_due").asc(nulls_last=True), "submitted_at", "id")
+        .order_by(F("current_due").asc(nulls_last=True), "id")
     )
     if service:
         queryset = queryset.filter(service_type__code=service)

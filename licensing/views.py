@@ -24,7 +24,7 @@ from services.catalog.points import work_permit_points
 from services.selectors import published_service_types
 
 from . import selectors, workflow
-from .api.serializers import application_payload, status_payload, summary_payload
+from .api.serializers import application_payload, detail_extensions, status_payload, summary_payload
 from .constants import DECIDED_STATES, FINAL_STATES, State
 from .context_processors import nav_links
 from .documents import notice_pdf
@@ -367,8 +367,18 @@ def _render_case(request: HttpRequest, application: Application, *, errors: list
                 else len(order))
     corrections = [t["correction"] for t in tracks if t["correction"]] if application.joint else \
         [c for c in [_open_correction(application)] if c]
+    certificates = [{"certificate": facts["certificate"], "name": ""}] if facts.get("certificate") else []
+    for row in tracks:
+        extra: dict = {}
+        for extend in detail_extensions:
+            extra.update(extend(row["track"], request))
+        if extra.get("certificate"):
+            certificates.append({"certificate": extra["certificate"],
+                                 "name": row["track"].service_type.name_en if is_en() else
+                                 row["track"].service_type.name_zh})
     return _render(request, "licensing/case.html", {
         "application": application, "facts": facts, "tracks": tracks, "corrections": corrections,
+        "certificates": certificates,
         "log": list(application.log.all()), "withdrawable": _withdrawable(application), "errors": errors or [],
     }, status=status)
 

@@ -30,6 +30,7 @@ from . import clock
 from .caselog import log_append
 from .constants import DECIDED_STATES, FINAL_STATES, NoticeKind, PauseKind, State, SubmissionKind
 from .materials import CONTENT_TYPES, check_document_date, check_upload, safe_original_name
+from .metrics.services import case_metrics_record
 from .models import Applicant, Application, ClockPause, CorrectionNotice, MaterialSubmission, Notification
 from .notices import REMEDIES_EN, REMEDIES_ZH, notice_create
 
@@ -170,6 +171,8 @@ def _finish(application: Application, actor, verb: str, before: str, *, reason: 
             data: dict | None = None, fields: tuple[str, ...] = ()) -> Application:
     deadlines_recompute(application)
     _save(application, *fields)
+    if application.state in FINAL_STATES or application.state == State.APPROVED:
+        case_metrics_record(application=application)
     log_append(application=application, actor=actor, verb=verb, from_state=before, to_state=application.state,
                reason=reason, data={**(data or {}), "clock": _clock_snapshot(application)})
     if application.parent_id:
@@ -805,6 +808,8 @@ def joint_follow(*, parent_id: int, actor) -> None:
         fields += ["closed_at", "issued_on"]
     deadlines_recompute(parent)
     _save(parent, *fields)
+    if target in FINAL_STATES or target in DECIDED_STATES:
+        case_metrics_record(application=parent)
     log_append(application=parent, actor=actor, verb="tracks", from_state=before, to_state=target,
                data={t.service_type.code: t.state for t in tracks})
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from licensing import selectors as case_selectors
-from licensing.api.serializers import application_payload
+from licensing.api.serializers import ApplicationOutput, application_payload
 from licensing.api.views import visible_application
 from licensing.permissions import officer_of, perm_role
 
@@ -31,6 +31,15 @@ from ..pdfcheck import verify_pdf
 from ..verification import public_fields, result_payload, verify_text
 
 MAX_TOKEN_TEXT = 4000
+
+PUBLIC_CERTIFICATE_FIELDS = {
+    "number": serializers.CharField(), "identifier": serializers.CharField(), "kind": serializers.CharField(),
+    "holder": serializers.CharField(), "holder_code": serializers.CharField(),
+    "facility_address": serializers.CharField(), "scope": serializers.CharField(),
+    "valid_from": serializers.DateField(), "valid_to": serializers.DateField(), "authority": serializers.CharField(),
+    "status": serializers.CharField(),
+}
+PublicCertificate = inline_serializer("PublicCertificate", PUBLIC_CERTIFICATE_FIELDS)
 MAX_PDF_BYTES = 10 * 1024 * 1024
 
 
@@ -92,7 +101,8 @@ class CertificatePdfView(APIView):
 class IssueView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, summary="Issue (or retry issuing) the certificate of an approved case")
+    @extend_schema(request=None, responses={200: ApplicationOutput},
+                   summary="Issue (or retry issuing) the certificate of an approved case")
     def post(self, request: Request, pk: int) -> Response:
         application = visible_application(request, pk)
         if not perm_role("approver")(application, request.user):
@@ -119,6 +129,7 @@ class CertificateActionView(APIView):
         request=inline_serializer("CertificateActionRequest", {
             "reason": serializers.CharField(required=False), "legal_basis": serializers.CharField(required=False),
             "opinion": serializers.CharField(required=False)}),
+        responses={200: PublicCertificate},
         summary="Change a certificate's status: suspend, restore, propose-revocation, revoke, cancel",
     )
     def post(self, request: Request, pk: int, action: str) -> Response:
@@ -143,6 +154,7 @@ class RegisterView(APIView):
     authentication_classes = []
 
     @extend_schema(parameters=[OpenApiParameter("q", str, description="number, holder name or credit code")],
+                   responses={200: inline_serializer("RegisterEntry", PUBLIC_CERTIFICATE_FIELDS, many=True)},
                    summary="Public register of granted lab animal licences (Art. 40)")
     def get(self, request: Request) -> Response:
         query = request.query_params.get("q", "").strip()

@@ -6,6 +6,7 @@ header and a raw 64-byte r||s signature. Anything else is rejected as malformed.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ _COORD = 32  # P-256 scalar size in bytes: r and s are each 32 bytes in the raw 
 _MAX_DEPTH = 16  # our structures nest at most 3 deep; a low limit stops deeply nested junk early
 
 ES256_CURVE = ec.SECP256R1
+_ES256 = ec.ECDSA(hashes.SHA256())  # stateless; built once for every sign and verify
 
 
 class CoseError(Exception):
@@ -69,9 +71,26 @@ def cbor_decode_exact(data: bytes) -> Any:
     return value
 
 
+def _bstr_head(length: int) -> bytes:
+    # CBOR major type 2 (byte string) header in its shortest form, as cbor2.dumps writes it.
+    if length < 24:
+        return bytes([0x40 | length])
+    if length < 0x100:
+        return bytes([0x58, length])
+    if length < 0x10000:
+        return b"\x59" + length.to_bytes(2, "big")
+    return b"\x5a" + length.to_bytes(4, "big")
+
+
+# array(4), text(10) "Signature1"
+_SIG_STRUCTURE_PREFIX = b"\x84\x6aSignature1"
+
+
 def sig_structure(protected: bytes, payload: bytes) -> bytes:
-    """The bytes actually signed: Sig_structure = ["Signature1", protected, external_aad, payload]."""
-    return cbor2.dumps(["Signature1", protected, b"", payload])
+    """The bytes actually signed: Sig_structure = ["Signature1", protected, external_aad, payload],
+    written directly (it is on every verification's path; equal to cbor2.dumps of the list)."""
+    return b"".join((_SIG_STRUCTURE_PREFIX, _bstr_head(len(protected)), protected, b"\x40",
+                     _bstr_head(len(payload)), payload))
 
 
 def der_to_raw(der: bytes) -> bytes:
@@ -88,7 +107,7 @@ def sign1(*, payload: bytes, private_key: ec.EllipticCurvePrivateKey, kid: bytes
     if not isinstance(private_key.curve, ES256_CURVE):
         raise ValueError("ES256 needs a P-256 key")
     protected = cbor2.dumps({HEADER_ALG: ALG_ES256, HEADER_KID: bytes(kid)})
-    der = private_key.sign(sig_structure(protected, payload), ec.ECDSA(hashes.SHA256()))
+    der = private_key.sign(sig_structure(protected, payload), _ES256)
     return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, {}, payload, der_to_raw(der)]))
 
 
@@ -111,6 +130,13 @@ def parse_sign1(data: bytes) -> Sign1:
         raise CoseFormatError("unprotected header must be an empty map")
     if len(signature) != 2 * _COORD:
         raise CoseFormatError("ES256 signature must be 64 bytes")
+    return Sign1(protected=protected, kid=_protected_kid(protected), payload=payload, signature=signature)
+
+
+@functools.lru_cache(maxsize=256)
+def _protected_kid(protected: bytes) -> bytes:
+    """The kid of a protected header. Every token of one key has the same header bytes, so the
+    (pure) decoding is cached; a bad header raises and is not cached."""
     header = cbor_decode_exact(protected)
     if not isinstance(header, dict) or set(header) != {HEADER_ALG, HEADER_KID}:
         raise CoseFormatError("protected header must hold exactly alg and kid")
@@ -119,7 +145,7 @@ def parse_sign1(data: bytes) -> Sign1:
     kid = header[HEADER_KID]
     if not isinstance(kid, bytes) or not 1 <= len(kid) <= 32:
         raise CoseFormatError("kid must be a short byte string")
-    return Sign1(protected=protected, kid=kid, payload=payload, signature=signature)
+    return kid
 
 
 def verify_sign1(msg: Sign1, *, keys_by_kid: Mapping[bytes, Sequence[ec.EllipticCurvePublicKey]]) -> int:
@@ -134,7 +160,7 @@ def verify_sign1(msg: Sign1, *, keys_by_kid: Mapping[bytes, Sequence[ec.Elliptic
     der = raw_to_der(msg.signature)
     for index, key in enumerate(keys):
         try:
-            key.verify(der, to_verify, ec.ECDSA(hashes.SHA256()))
+            key.verify(der, to_verify, _ES256)
         except InvalidSignature:
             continue
         return index

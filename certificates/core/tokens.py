@@ -122,21 +122,31 @@ class TokenClaims:
     def from_cbor_map(cls, claims: Any) -> TokenClaims:
         """Strictly typed inverse of to_cbor_map; MalformedToken for anything else. Unknown extra claims
         are ignored so optional ones can be added within format version 1."""
-        _require(isinstance(claims, dict), "claims must be a map")
+        # Messages are built only on failure: this runs on every verification.
+        if not isinstance(claims, dict):
+            raise MalformedToken("claims must be a map")
         for label in (CLAIM_IAT, CLAIM_NBF, CLAIM_EXP):
-            _require(_is_int(claims.get(label), 0, _MAX_SECONDS), f"claim {label} must be epoch seconds")
-        _require(isinstance(claims.get(CLAIM_ISS), str), "iss must be text")
+            if not _is_int(claims.get(label), 0, _MAX_SECONDS):
+                raise MalformedToken(f"claim {label} must be epoch seconds")
+        if not isinstance(claims.get(CLAIM_ISS), str):
+            raise MalformedToken("iss must be text")
         cti = claims.get(CLAIM_CTI)
-        _require(isinstance(cti, bytes) and len(cti) == CTI_LENGTH, "cti must be 16 bytes")
+        if not (isinstance(cti, bytes) and len(cti) == CTI_LENGTH):
+            raise MalformedToken("cti must be 16 bytes")
         private = claims.get(CLAIM_TONGBAN)
-        _require(isinstance(private, dict), "Tongban claim map missing")
-        _require(_is_int(private.get("v"), FORMAT_VERSION, FORMAT_VERSION), "unsupported token version")
+        if not isinstance(private, dict):
+            raise MalformedToken("Tongban claim map missing")
+        if not _is_int(private.get("v"), FORMAT_VERSION, FORMAT_VERSION):
+            raise MalformedToken("unsupported token version")
         for key in ("t", "no", "h", "id"):
-            _require(isinstance(private.get(key), str), f"{key} must be text")
+            if not isinstance(private.get(key), str):
+                raise MalformedToken(f"{key} must be text")
         for key in ("f", "u"):
-            _require(_is_int(private.get(key), 0, _MAX_DAY), f"{key} must be a day number")
+            if not _is_int(private.get(key), 0, _MAX_DAY):
+                raise MalformedToken(f"{key} must be a day number")
         for key in ("rv", "st"):
-            _require(_is_int(private.get(key), 0, 2**32), f"{key} must be a small non-negative integer")
+            if not _is_int(private.get(key), 0, 2**32):
+                raise MalformedToken(f"{key} must be a small non-negative integer")
         return cls(
             iss=claims[CLAIM_ISS],
             iat=claims[CLAIM_IAT],

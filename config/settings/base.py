@@ -191,6 +191,8 @@ TONGBAN_DEV_KEK_FILE = Path(
     os.environ.get("TONGBAN_DEV_KEK_FILE", Path.home() / ".config" / "tongban" / "dev-kek")
 )
 TONGBAN_DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "tongban-demo")
+# Verification page requests per client address and minute.
+TONGBAN_VERIFY_PAGE_LIMIT = int(os.environ.get("TONGBAN_VERIFY_PAGE_LIMIT", "60"))
 
 LOGGING = {
     "version": 1,

@@ -115,6 +115,20 @@ class ApplicationOutput(ApplicationSummaryOutput):
     log = serializers.ListField(child=serializers.DictField())
 
 
+class StatusOutput(serializers.Serializer):
+    case_number = serializers.CharField()
+    service = serializers.CharField()
+    state = serializers.ChoiceField(choices=State.choices)
+    status_code = serializers.IntegerField(allow_null=True)
+    received_on = serializers.DateField(allow_null=True)
+    accepted_on = serializers.DateField(allow_null=True)
+    decided_on = serializers.DateField(allow_null=True)
+    issued_on = serializers.DateField(allow_null=True)
+    deadlines = DeadlinesOutput()
+    provisional = serializers.BooleanField()
+    tracks = serializers.ListField(child=serializers.DictField())
+
+
 def _deadlines(application: Application) -> dict:
     return {
         "acceptance_due": application.acceptance_due,

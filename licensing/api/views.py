@@ -235,6 +235,7 @@ class StatusView(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("case_number", str, required=True),
                                OpenApiParameter("password", str, required=True)],
+                   responses={200: s.StatusOutput},
                    summary="Public status query by case number and query password")
     def get(self, request: Request) -> Response:
         case_number = request.query_params.get("case_number", "").strip()

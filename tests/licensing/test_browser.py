@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from django.utils import timezone
 
 from licensing.constants import State
@@ -50,6 +51,12 @@ def page(browser):
     context.close()
 
 
+def submit(page, locator) -> None:
+    """Click a button or link and wait for the page it leads to."""
+    with page.expect_navigation():
+        locator.click()
+
+
 def shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
@@ -59,8 +66,7 @@ def login(page, base: str, username: str, *, next_url: str = "/") -> None:
     page.goto(f"{base}/accounts/login/?next={next_url}")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
+    submit(page, page.get_by_role("button", name="登录"))
 
 
 def upload_or_sign(page, base: str, application: Application, *, shot_name: str = "") -> None:
@@ -73,7 +79,7 @@ def upload_or_sign(page, base: str, application: Application, *, shot_name: str 
         if shot_name and material.mode == MaterialMode.COMMITMENT:
             shot(page, shot_name)
         if material.mode == MaterialMode.COMMITMENT:
-            page.get_by_role("button", name="我已阅读并签署承诺书").click()
+            submit(page, page.get_by_role("button", name="我已阅读并签署承诺书"))
         else:
             pdf = "pdf" in material.file_types
             page.set_input_files("input[type=file]", files=[{
@@ -82,8 +88,7 @@ def upload_or_sign(page, base: str, application: Application, *, shot_name: str 
                 "buffer": PDF_BYTES if pdf else JPEG_BYTES}])
             if material.max_age_days:
                 page.fill("#id_document_date", today)
-            page.get_by_role("button", name="上传", exact=True).click()
-        page.wait_for_load_state()
+            submit(page, page.get_by_role("button", name="上传", exact=True))
         assert page.locator(".notice-success").count() == 1, page.content()
 
 
@@ -91,26 +96,26 @@ def test_lab_animal_licence_from_filing_to_approval(live_server, page, officers,
     base = live_server.url
     login(page, base, applicant.user.username, next_url="/applications/")
     shot(page, "01-my-applications-empty")
-    page.get_by_role("link", name="开始新的申请").click()
+    submit(page, page.get_by_role("link", name="开始新的申请"))
     page.check("#service-lab-animal-production")
     shot(page, "02-new-application")
-    page.get_by_role("button", name="创建申请草稿").click()
+    submit(page, page.get_by_role("button", name="创建申请草稿"))
     application = Application.objects.get(applicant=applicant)
     assert page.url.endswith(f"/applications/{application.pk}/")
     shot(page, "03-task-list-start")
 
-    page.get_by_role("link", name="申请信息", exact=True).click()
+    submit(page, page.get_by_role("link", name="申请信息", exact=True))
     assert page.input_value("#id_unit_name") == applicant.name  # prefilled from the profile
     page.fill("#id_contact_phone", "not a phone")
     page.select_option("#id_scope_0_environment", "barrier")
     page.check("#id_scope_0_species_0")
     page.check("#id_scope_0_species_1")
-    page.get_by_role("button", name="保存并返回任务清单").click()
+    submit(page, page.get_by_role("button", name="保存并返回任务清单"))
     assert page.locator(".error-summary").is_visible()
     shot(page, "04-details-error-summary")
     page.locator(".error-summary a").first.click()
     page.fill("#id_contact_phone", "0877-2020202")
-    page.get_by_role("button", name="保存并返回任务清单").click()
+    submit(page, page.get_by_role("button", name="保存并返回任务清单"))
     assert page.locator(".notice-success").count() == 1
 
     upload_or_sign(page, base, application, shot_name="05-material-commitment")
@@ -118,12 +123,12 @@ def test_lab_animal_licence_from_filing_to_approval(live_server, page, officers,
     shot(page, "06-material-upload")
     page.goto(f"{base}/applications/{application.pk}/")
     shot(page, "07-task-list-complete")
-    page.get_by_role("link", name="检查、声明并提交").click()
+    submit(page, page.get_by_role("link", name="检查、声明并提交"))
     shot(page, "08-check-answers")
-    page.get_by_role("button", name="确认并提交申请").click()
+    submit(page, page.get_by_role("button", name="确认并提交申请"))
     assert page.locator(".error-summary").is_visible()  # the declaration is required
     page.check("#id_declaration")
-    page.get_by_role("button", name="确认并提交申请").click()
+    submit(page, page.get_by_role("button", name="确认并提交申请"))
     page.wait_for_url(re.compile(r"/submitted/$"))
     shot(page, "09-confirmation")
     application.refresh_from_db()
@@ -137,10 +142,10 @@ def test_lab_animal_licence_from_filing_to_approval(live_server, page, officers,
 
     login(page, base, officers["intake"].user.username, next_url="/workbench/")
     shot(page, "11-workbench-queue")
-    page.get_by_role("link", name=application.case_number).click()
+    submit(page, page.get_by_role("link", name=application.case_number))
     shot(page, "12-workbench-case-intake")
     page.locator("#action-accept summary").click()
-    page.locator("#action-accept button").click()
+    submit(page, page.locator("#action-accept button"))
     assert page.locator(".notice-success").count() == 1
     application.refresh_from_db()
     assert application.state == State.IN_REVIEW
@@ -149,7 +154,7 @@ def test_lab_animal_licence_from_filing_to_approval(live_server, page, officers,
     page.locator("#action-approve summary").click()
     page.fill("#id_approve-opinion", "材料齐全，设施符合国家标准，准予许可。")
     shot(page, "13-workbench-case-approver")
-    page.locator("#action-approve button").click()
+    submit(page, page.locator("#action-approve button"))
     assert page.locator(".notice-success").count() == 1
     application.refresh_from_db()
     assert application.state in (State.APPROVED, State.ISSUED)
@@ -162,8 +167,8 @@ def test_lab_animal_licence_from_filing_to_approval(live_server, page, officers,
     page.goto(f"{base}/status/")
     page.fill("#id_case_number", application.case_number)
     page.fill("#id_password", password)
-    page.get_by_role("button", name="查询").click()
-    assert "准予许可" in page.content() or "已发证" in page.content()
+    submit(page, page.get_by_role("button", name="查询"))
+    assert "准予许可" in page.content() or "已发证" in page.content(), page.inner_text("main")
     shot(page, "16-public-status")
 
 
@@ -173,11 +178,11 @@ def test_one_stop_filing_reaches_both_agencies(live_server, page, officers, cata
                                 city="昆明市", address="昆明市高新区科技路1号")
     login(page, base, employer.user.username, next_url="/applications/new/")
     page.check("#service-foreign-talent-one-stop")
-    page.get_by_role("button", name="创建申请草稿").click()
+    submit(page, page.get_by_role("button", name="创建申请草稿"))
     application = Application.objects.get(applicant=employer)
     assert application.service_type == service_type_current(code="foreign-talent-one-stop")
 
-    page.get_by_role("link", name="申请信息", exact=True).click()
+    submit(page, page.get_by_role("link", name="申请信息", exact=True))
     data = person_data()
     for field in ("full_name", "nationality", "passport_number", "position"):
         page.fill(f"#id_{field}", data[field])
@@ -186,14 +191,14 @@ def test_one_stop_filing_reaches_both_agencies(live_server, page, officers, cata
     for field in ("annual_salary_cny", "experience_years", "chinese_level", "months_per_year"):
         page.fill(f"#id_{field}", str(data[field]))
     page.select_option("#id_highest_degree", data["highest_degree"])
-    page.get_by_role("button", name="保存草稿").click()
+    submit(page, page.get_by_role("button", name="保存草稿"))
     assert page.locator(".notice-success").count() == 1
     shot(page, "20-one-stop-details-points")
 
     upload_or_sign(page, base, application)
     page.goto(f"{base}/applications/{application.pk}/check/")
     page.check("#id_declaration")
-    page.get_by_role("button", name="确认并提交申请").click()
+    submit(page, page.get_by_role("button", name="确认并提交申请"))
     page.wait_for_url(re.compile(r"/submitted/$"))
     shot(page, "21-one-stop-confirmation")
     tracks = {t.service_type.code: t for t in Application.objects.filter(parent=application)}
@@ -208,7 +213,7 @@ def test_one_stop_filing_reaches_both_agencies(live_server, page, officers, cata
     login(page, base, officers["crj"].user.username, next_url="/workbench/")
     assert tracks["foreign-residence-permit"].case_number in page.content()
     assert tracks["foreign-work-permit"].case_number not in page.content()
-    page.get_by_role("link", name=tracks["foreign-residence-permit"].case_number).click()
+    submit(page, page.get_by_role("link", name=tracks["foreign-residence-permit"].case_number))
     shot(page, "23-one-stop-exit-entry-case")
     assert Applicant.objects.count() == 1
 
@@ -217,7 +222,7 @@ def test_english_pages_render(live_server, page, applicant, file_application):
     application = file_application()
     base = live_server.url
     login(page, base, applicant.user.username, next_url="/applications/")
-    page.get_by_role("button", name="English").click()
+    submit(page, page.get_by_role("button", name="English"))
     page.wait_for_load_state()
     assert "Laboratory animal production licence" in page.content()
     page.goto(f"{base}/applications/{application.pk}/")

@@ -5,6 +5,7 @@ import datetime as dt
 import re
 
 import pytest
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -231,7 +232,7 @@ def test_intake_accepts_through_the_case_page(client, officers, file_application
     client.force_login(officers["intake"].user)
     with at(dt.date(2025, 9, 29)):
         page = client.get(reverse("workbench-case", args=[app.pk])).content.decode()
-        assert 'action="/workbench/cases/%d/accept/"' % app.pk in page
+        assert f'action="/workbench/cases/{app.pk}/accept/"' in page
         assert "/request-correction/" in page and "/refuse-acceptance/" in page
         assert "/approve/" not in page
         assert "在浏览器中查看" in page and "告知承诺" in page  # materials and commitments
@@ -391,9 +392,11 @@ def test_status_query_refuses_a_wrong_password(client, file_application):
 
 def test_status_query_limits_failed_attempts(client, file_application):
     app = file_application()
+    body = {"case_number": app.case_number, "password": "1"}
     for _ in range(10):
-        client.post(reverse("status-query"), {"case_number": app.case_number, "password": "1"})
-    assert client.post(reverse("status-query"), {"case_number": app.case_number, "password": "1"}).status_code == 429
+        client.post(reverse("status-query"), body, REMOTE_ADDR="192.0.2.7")
+    assert client.post(reverse("status-query"), body, REMOTE_ADDR="192.0.2.7").status_code == 429
+    assert client.post(reverse("status-query"), body, REMOTE_ADDR="192.0.2.8").status_code == 400
 
 
 def test_english_pages(client, applicant, file_application, officers):
@@ -402,15 +405,18 @@ def test_english_pages(client, applicant, file_application, officers):
     page = client.get(reverse("applications"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<html lang="en">' in page
     assert "Laboratory animal production licence (SCXK), new" in page
+    assert "My applications" in page and "Start a new application" in page and "Received" in page
+    assert "我的办件" not in page
     client.cookies["django_language"] = "en"
     details = client.get(reverse("application-detail", args=[app.pk])).content.decode()
     assert '<html lang="en">' in details
     draft = file_application(submit=False)
     form = client.get(reverse("application-details", args=[draft.pk])).content.decode()
     assert "Facility address" in form and "Barrier environment" in form and "mouse" in form
+    assert "Save and return to the task list" in form
     client.force_login(officers["intake"].user)
     case = client.get(reverse("workbench-case", args=[app.pk])).content.decode()
-    assert "Facility address" in case
+    assert "Facility address" in case and "Request corrections" in case and "Case log" in case
 
 
 def test_header_links_by_role(client, applicant, officers):

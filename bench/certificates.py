@@ -1,0 +1,235 @@
+"""Certificates benchmark, all figures measured in one run on this machine:
+
+ (a) token verification in-process (URL → digits → COSE → claims → ES256) vs a raw ES256 verify of the
+     same bytes — target ≤ 1.5×;
+ (b) issuing one certificate (database, number, token, render, QR, PAdES, storage, case update) vs the
+     floor of reportlab rendering the same page plus pyHanko signing it — target ≤ 1.3×;
+ (c) HTTP verification throughput (POST /api/v1/certificates/verify/) vs a bare Django JSON view, both
+     under gunicorn with the same workers and client — target ≥ 0.6.
+
+    .venv/bin/python bench/certificates.py [--issue 20] [--seconds 10]
+
+Uses its own PostgreSQL database (BENCH_DATABASE_URL, default .../tongban_bench)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# bench/ holds files named like standard modules (queue.py, calendar.py): keep it behind the standard
+# library before anything (http.client imports calendar) is imported.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE] + [str(_HERE)]
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import threading
+import time
+
+from _bulk import ROOT, setup_django  # noqa: E402
+
+
+def timed(fn, *, loops: int, repeats: int = 7) -> float:
+    fn()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(loops):
+            fn()
+        samples.append((time.perf_counter() - start) / loops)
+    return statistics.median(samples)
+
+
+def bench_tokens() -> None:
+    import cbor2
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from certificates.core.cose import raw_to_der
+    from certificates.core.tokens import digits_from_url_or_digits, digits_to_token, token_to_digits, verify_token
+    from certificates.keys import trusted_keys
+    from certificates.models import Certificate
+
+    certificate = Certificate.objects.first()
+    url = f"HTTPS://V.EXAMPLE.GOV.CN/C/{token_to_digits(bytes(certificate.token))}"
+    keys = trusted_keys()
+    protected, _unprotected, payload, signature = cbor2.loads(bytes(certificate.token)).value
+    message = cbor2.dumps(["Signature1", protected, b"", payload])
+    der = raw_to_der(signature)
+    public = keys[bytes.fromhex(certificate.signing_key.kid)][0]
+    algorithm = ec.ECDSA(hashes.SHA256())
+    ours = timed(lambda: verify_token(digits_to_token(digits_from_url_or_digits(url)), keys_by_kid=keys),
+                 loops=2000)
+    raw = timed(lambda: public.verify(der, message, algorithm), loops=2000)
+    print(f"(a) token verify {ours * 1e3:.3f} ms vs raw ES256 {raw * 1e3:.3f} ms: {ours / raw:.2f}x (target ≤ 1.5)")
+
+
+def approved_cases(count: int) -> list:
+    from licensing import issuance, workflow
+    from licensing.models import Applicant
+    from services.selectors import service_type_current
+    from tests.licensing.conftest import fill_materials, lab_data
+    import time_machine
+    from django.contrib.auth import get_user_model
+
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=["intake", "approver"])}
+    applicant = Applicant.objects.get(user__username="applicant")
+    service = service_type_current(code="lab-animal-use")
+    saved = dict(issuance.issuers)
+    issuance.issuers.clear()
+    issuance.issuers["*"] = lambda **kw: None
+    cases = []
+    try:
+        with time_machine.travel(dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC), tick=False):
+            for _ in range(count):
+                app = workflow.application_create(applicant=applicant, service_type=service, data=lab_data(),
+                                                  actor=applicant.user)
+                fill_materials(app, on=dt.date(2026, 3, 2))
+                workflow.application_submit(application=app, actor=applicant.user)
+                workflow.application_accept(application=app, actor=users["intake"])
+                workflow.application_approve(application=app, actor=users["approver"], opinion="同意")
+                cases.append(app)
+    finally:
+        issuance.issuers.clear()
+        issuance.issuers.update(saved)
+    return cases
+
+
+def bench_issue(count: int) -> None:
+    from django.conf import settings
+
+    from certificates import keys
+    from certificates.core.pades import sign_pdf
+    from certificates.core.pdf import render_certificate_pdf
+    from certificates.models import Certificate
+    from certificates.services import certificate_issue
+    from django.contrib.auth import get_user_model
+
+    approver = get_user_model().objects.get(username="approver")
+    cases = approved_cases(count + 2)
+    certificate_issue(application=cases.pop(), actor=approver)  # warm-up: font, key decryption paths
+    issue_times = []
+    for app in cases[:count]:
+        start = time.perf_counter()
+        certificate_issue(application=app, actor=approver)
+        issue_times.append(time.perf_counter() - start)
+    issued = Certificate.objects.order_by("-id").first()
+    key, cert, root = keys.chain(issued.signing_key)
+    from certificates.core.pdf import CertificatePdfData
+    from certificates.core.tokens import qr_url
+
+    data = CertificatePdfData(authority_name=issued.authority.name_zh, authority_name_en=issued.authority.name_en,
+                              title_zh="实验动物使用许可证", title_en="Laboratory Animal Use Licence",
+                              number=issued.number, identifier=issued.identifier,
+                              holder_rows=[("单位名称", "Holder", issued.holder_name),
+                                           ("统一社会信用代码", "Credit code", issued.holder_code),
+                                           ("法定代表人", "Legal representative", "孙所长"),
+                                           ("设施地址", "Facility address", issued.facility_address),
+                                           ("适用范围", "Scope", issued.scope)],
+                              issue_date=issued.valid_from, valid_from=issued.valid_from, valid_to=issued.valid_to,
+                              qr_url=qr_url(host=settings.TONGBAN_VERIFY_HOST, cose=bytes(issued.token)),
+                              seal_text=issued.authority.name_zh, seal_label="行政许可专用章", footer_note="x")
+    floor_times = []
+    for _ in range(count):
+        start = time.perf_counter()
+        pdf = render_certificate_pdf(data, font_path=settings.TONGBAN_CJK_FONT)
+        sign_pdf(pdf, signing_key=key, signing_cert=cert, root_cert=root, reason="电子证照签发", location="x")
+        floor_times.append(time.perf_counter() - start)
+    ours, floor = statistics.median(issue_times), statistics.median(floor_times)
+    print(f"(b) issue {ours * 1e3:.1f} ms vs render+sign floor {floor * 1e3:.1f} ms: {ours / floor:.2f}x "
+          f"(target ≤ 1.3; {count} certificates, medians)")
+
+
+def _load(port: int, path: str, body: bytes | None, seconds: float, threads: int) -> float:
+    counts = [0] * threads
+    deadline = time.monotonic() + seconds
+
+    def worker(i: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        headers = {"Content-Type": "application/json"} if body else {}
+        while time.monotonic() < deadline:
+            conn.request("POST" if body else "GET", path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"{path}: HTTP {response.status}")
+            counts[i] += 1
+        conn.close()
+
+    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return sum(counts) / seconds
+
+
+def _serve(app: str, port: int, env: dict) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), app, "--workers", "2", "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning"], cwd=ROOT, env=env)
+    for _ in range(100):
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).connect()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"{app} did not start")
+
+
+def bench_http(seconds: float, url: str) -> None:
+    from certificates.core.tokens import token_to_digits
+    from certificates.models import Certificate
+
+    token = token_to_digits(bytes(Certificate.objects.first().token))
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.production", "SECRET_KEY": "bench-" * 10,
+           "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false", "DATABASE_URL": url,
+           "THROTTLE_VERIFY": "100000000/min"}
+    results = {}
+    for name, app, path, body in [
+        ("bare Django JSON view", "bench._bare_wsgi:application", "/bare/", None),
+        ("POST /api/v1/certificates/verify/", "config.wsgi:application", "/api/v1/certificates/verify/",
+         json.dumps({"token": token}).encode()),
+    ]:
+        server = _serve(app, 8765, env)
+        try:
+            _load(8765, path, body, 1.0, 4)  # warm-up
+            results[name] = _load(8765, path, body, seconds, 4)
+        finally:
+            server.terminate()
+            server.wait()
+    bare, ours = results["bare Django JSON view"], results["POST /api/v1/certificates/verify/"]
+    print(f"(c) verify {ours:.0f} req/s vs bare Django JSON {bare:.0f} req/s under gunicorn (2 workers, 4 client "
+          f"threads): {ours / bare:.2f} (target ≥ 0.6)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--issue", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=10)
+    args = parser.parse_args()
+    url = setup_django()
+    from _bulk import reset_applications
+
+    reset_applications()
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE certificates_certificateevent, certificates_certificate, certificates_serialcounter "
+                       "RESTART IDENTITY CASCADE")
+    from certificates.keys import keys_init
+
+    keys_init()
+    bench_issue(args.issue)
+    bench_tokens()
+    bench_http(args.seconds, url)
+
+
+if __name__ == "__main__":
+    main()
