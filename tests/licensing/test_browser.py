@@ -160,6 +160,9 @@ def test_lab_animal_licence_from_filing_to_approval(live_server, page, officers,
     assert application.state in (State.APPROVED, State.ISSUED)
     shot(page, "14-workbench-case-decided")
 
+    login(page, base, applicant.user.username, next_url=f"/applications/{application.pk}/")
+    shot(page, "17-applicant-case-decided")
+
     login(page, base, officers["supervisor"].user.username, next_url="/workbench/board/")
     shot(page, "15-supervisor-board")
 
