@@ -39,7 +39,8 @@ class SigningKey(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.authority or _('信任列表')} {self.kid} ({self.get_status_display()})"
+        owner = self.authority if self.authority_id else _("信任列表")
+        return f"{owner} {self.kid} ({self.get_status_display()})"
 
 
 class SerialCounter(models.Model):
@@ -111,6 +112,12 @@ class Certificate(models.Model):
         return self.number
 
 
+EVENT_LABELS = {
+    "issue": _("颁发"), "suspend": _("暂扣"), "restore": _("恢复"), "propose_revocation": _("提请撤销"),
+    "revoke": _("撤销"), "cancel": _("注销"), "supersede": _("换发新证"),
+}
+
+
 class CertificateEvent(models.Model):
     """Every act on a certificate: issue, suspend, restore, propose revocation, revoke, cancel,
     supersede."""
@@ -132,3 +139,7 @@ class CertificateEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certificate} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        return str(EVENT_LABELS.get(self.action, self.action))

@@ -30,6 +30,8 @@ from .core.statuslist import MIN_SIZE, random_free_index
 from .models import Certificate, CertificateEvent, SerialCounter, SigningKey
 
 ENVIRONMENTS = {"conventional": "普通环境", "barrier": "屏障环境", "isolation": "隔离环境"}
+ENVIRONMENTS_EN = {"conventional": "conventional environment", "barrier": "barrier environment",
+                   "isolation": "isolation environment"}
 SPECIES = {"mouse": "小鼠", "rat": "大鼠", "hamster": "地鼠", "guinea_pig": "豚鼠", "rabbit": "兔", "dog": "犬",
            "monkey": "猴", "pig": "小型猪", "cat": "猫", "chicken": "鸡", "zebrafish": "斑马鱼", "tree_shrew": "树鼩"}
 NATIONALITIES = {"DEU": "德国", "USA": "美国", "GBR": "英国", "FRA": "法国", "JPN": "日本", "KOR": "韩国",
@@ -56,12 +58,18 @@ def type_code(kind: str) -> str:
     return os.environ.get(f"TONGBAN_TYPE_CODE_{kind.upper()}", DEFAULT_TYPE_CODES[kind])
 
 
-def scope_text(scope: list[dict]) -> str:
+def scope_text(scope: list[dict], *, english: bool = False) -> str:
+    """屏障环境：小鼠、大鼠 — as the licence states it (or in English for the English pages)."""
     parts = []
     for entry in scope or []:
-        species = "、".join(SPECIES.get(s, s) for s in entry.get("species", []))
-        parts.append(f"{ENVIRONMENTS.get(entry.get('environment'), entry.get('environment'))}：{species}")
-    return "；".join(parts)
+        environment = entry.get("environment")
+        if english:
+            species = ", ".join(s.replace("_", " ") for s in entry.get("species", []))
+            parts.append(f"{ENVIRONMENTS_EN.get(environment, environment)}: {species}")
+        else:
+            species = "、".join(SPECIES.get(s, s) for s in entry.get("species", []))
+            parts.append(f"{ENVIRONMENTS.get(environment, environment)}：{species}")
+    return ("; " if english else "；").join(parts)
 
 
 def mask_name(name: str) -> str:
@@ -122,7 +130,8 @@ def _holder(application: Application, kind: str) -> dict:
     return {
         "holder_name": data["unit_name"], "holder_code": data["credit_code"], "holder_code_type": "001",
         "facility_address": data.get("facility_address", ""), "scope": scope_text(data.get("scope", [])),
-        "details": {"legal_representative": data.get("legal_representative", "")},
+        "details": {"legal_representative": data.get("legal_representative", ""),
+                    "scope_en": scope_text(data.get("scope", []), english=True)},
     }
 
 
@@ -345,3 +354,15 @@ def certificate_cancel(*, certificate: Certificate, actor, reason: str) -> Certi
         raise CertificateActionError(_("该证照已失效。"))
     return certificate_set_status(certificate=certificate, actor=actor, status=CertificateStatus.CANCELLED,
                                   action="cancel", reason=reason, legal_basis="《中华人民共和国行政许可法》第七十条")
+
+
+# The status verbs of the pages and the API: name → (certificate, actor, posted fields) → certificate.
+ACTIONS = {
+    "suspend": lambda c, u, p: certificate_suspend(certificate=c, actor=u, reason=p.get("reason", ""),
+                                                  legal_basis=p.get("legal_basis", "")),
+    "restore": lambda c, u, p: certificate_restore(certificate=c, actor=u, reason=p.get("reason", "")),
+    "propose-revocation": lambda c, u, p: certificate_propose_revocation(
+        certificate=c, actor=u, reason=p.get("reason", ""), legal_basis=p.get("legal_basis", "")),
+    "revoke": lambda c, u, p: certificate_revoke(certificate=c, actor=u, opinion=p.get("opinion", "")),
+    "cancel": lambda c, u, p: certificate_cancel(certificate=c, actor=u, reason=p.get("reason", "")),
+}

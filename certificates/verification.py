@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -50,7 +51,7 @@ def verdict_for(certificate, *, on: dt.date) -> str:
 # every scan, so it skips building model instances.
 _RECORD_SQL = """
 SELECT c.id, c.number, c.identifier, c.kind, c.holder_name, c.holder_code, c.facility_address, c.scope,
-       c.valid_from, c.valid_to, c.issued_at, c.status, c.revision, c.token, a.name_zh, a.name_en, k.kid,
+       c.valid_from, c.valid_to, c.issued_at, c.status, c.revision, c.token, a.name_zh, a.name_en, k.kid, c.details,
        (SELECT s.number FROM certificates_certificate s WHERE s.predecessor_id = c.id)
 FROM certificates_certificate c
 JOIN services_authority a ON a.id = c.authority_id
@@ -59,7 +60,7 @@ WHERE c.cti = %s
 """
 _RECORD_FIELDS = ("id", "number", "identifier", "kind", "holder_name", "holder_code", "facility_address", "scope",
                   "valid_from", "valid_to", "issued_at", "status", "revision", "token", "authority",
-                  "authority_en", "kid", "successor")
+                  "authority_en", "kid", "details", "successor")
 
 
 def public_record(cti_hex: str) -> dict | None:
@@ -70,6 +71,8 @@ def public_record(cti_hex: str) -> dict | None:
         return None
     record = dict(zip(_RECORD_FIELDS, row, strict=True))
     record["token"] = bytes(record["token"])
+    if isinstance(record["details"], str):  # SQLite hands JSON back as text
+        record["details"] = json.loads(record["details"])
     for name in ("valid_from", "valid_to"):  # SQLite returns text
         if isinstance(record[name], str):
             record[name] = dt.date.fromisoformat(record[name])
@@ -131,6 +134,7 @@ def public_view(record: dict) -> dict:
         "holder_code": mask_passport(record["holder_code"]) if person else record["holder_code"],
         "facility_address": record["facility_address"],
         "scope": record["scope"],
+        "scope_en": (record["details"] or {}).get("scope_en", ""),
         "valid_from": record["valid_from"],
         "valid_to": record["valid_to"],
         "issued_on": timezone.localtime(record["issued_at"]).date(),

@@ -121,25 +121,14 @@ def certificate_page(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-ACTIONS = {
-    "suspend": lambda c, u, p: services.certificate_suspend(certificate=c, actor=u, reason=p.get("reason", ""),
-                                                             legal_basis=p.get("legal_basis", "")),
-    "restore": lambda c, u, p: services.certificate_restore(certificate=c, actor=u, reason=p.get("reason", "")),
-    "propose-revocation": lambda c, u, p: services.certificate_propose_revocation(
-        certificate=c, actor=u, reason=p.get("reason", ""), legal_basis=p.get("legal_basis", "")),
-    "revoke": lambda c, u, p: services.certificate_revoke(certificate=c, actor=u, opinion=p.get("opinion", "")),
-    "cancel": lambda c, u, p: services.certificate_cancel(certificate=c, actor=u, reason=p.get("reason", "")),
-}
-
-
 @login_required
 @require_POST
 def certificate_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     certificate = get_object_or_404(Certificate, pk=pk)
-    if action not in ACTIONS:
+    if action not in services.ACTIONS:
         raise Http404
     try:
-        ACTIONS[action](certificate, request.user, request.POST)
+        services.ACTIONS[action](certificate, request.user, request.POST)
     except services.CertificateActionError as exc:
         messages.error(request, exc.message)
     else:

@@ -133,9 +133,7 @@ class CertificateActionView(APIView):
         summary="Change a certificate's status: suspend, restore, propose-revocation, revoke, cancel",
     )
     def post(self, request: Request, pk: int, action: str) -> Response:
-        from ..views import ACTIONS
-
-        if action not in ACTIONS:
+        if action not in services.ACTIONS:
             raise Http404
         certificate = Certificate.objects.filter(pk=pk).first()
         if certificate is None or officer_of(request.user) is None:
@@ -143,7 +141,7 @@ class CertificateActionView(APIView):
         if officer_of(request.user).authority_id != certificate.authority_id:
             raise Http404
         try:
-            certificate = ACTIONS[action](certificate, request.user, request.data)
+            certificate = services.ACTIONS[action](certificate, request.user, request.data)
         except services.CertificateActionError as exc:
             return Response({"detail": exc.message, "code": "not_allowed"}, status=exc.status)
         return Response(public_fields(certificate) | {"status": certificate.status})
