@@ -73,11 +73,11 @@ def copy_applications(rows: int, *, make_row, batch_label: str = "") -> float:
     json_columns = {f.column for f in fields if f.get_internal_type() == "JSONField"}
     connection.ensure_connection()
     raw = connection.connection
-    with raw.cursor() as cursor:
-        with cursor.copy(f"COPY licensing_application ({', '.join(columns)}) FROM STDIN") as copy:
-            for i in range(rows):
-                values = {**defaults, **make_row(i, rng)}
-                copy.write_row([json.dumps(values[c]) if c in json_columns else values[c] for c in columns])
+    statement = f"COPY licensing_application ({', '.join(columns)}) FROM STDIN"
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        for i in range(rows):
+            values = {**defaults, **make_row(i, rng)}
+            copy.write_row([json.dumps(values[c]) if c in json_columns else values[c] for c in columns])
     raw.commit()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE licensing_application")

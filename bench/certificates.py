@@ -21,15 +21,15 @@ from pathlib import Path
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE] + [str(_HERE)]
 
-import argparse
-import datetime as dt
-import http.client
-import json
-import os
-import statistics
-import subprocess
-import threading
-import time
+import argparse  # noqa: E402
+import datetime as dt  # noqa: E402
+import http.client  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
 
 from _bulk import ROOT, setup_django  # noqa: E402
 
@@ -70,12 +70,14 @@ def bench_tokens() -> None:
 
 
 def approved_cases(count: int) -> list:
+    import time_machine
+
+    from django.contrib.auth import get_user_model
+
     from licensing import issuance, workflow
     from licensing.models import Applicant
     from services.selectors import service_type_current
     from tests.licensing.conftest import fill_materials, lab_data
-    import time_machine
-    from django.contrib.auth import get_user_model
 
     users = {u.username: u for u in get_user_model().objects.filter(username__in=["intake", "approver"])}
     applicant = Applicant.objects.get(user__username="applicant")
@@ -102,13 +104,13 @@ def approved_cases(count: int) -> list:
 
 def bench_issue(count: int) -> None:
     from django.conf import settings
+    from django.contrib.auth import get_user_model
 
     from certificates import keys
     from certificates.core.pades import sign_pdf
     from certificates.core.pdf import render_certificate_pdf
     from certificates.models import Certificate
     from certificates.services import certificate_issue
-    from django.contrib.auth import get_user_model
 
     approver = get_user_model().objects.get(username="approver")
     cases = approved_cases(count + 2)

@@ -15,11 +15,11 @@ from pathlib import Path
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE] + [str(_HERE)]
 
-import argparse
-import datetime as dt
-import time
+import argparse  # noqa: E402
+import datetime as dt  # noqa: E402
+import time  # noqa: E402
 
-from _bulk import copy_applications, percentile, reset_applications, setup_django
+from _bulk import copy_applications, percentile, reset_applications, setup_django  # noqa: E402
 
 OPEN_STATES = ["submitted", "in_review", "paused", "legal_review", "approved"]
 CLOSED_STATES = ["issued", "refused", "withdrawn", "not_accepted"]
@@ -52,8 +52,9 @@ def load(size: int) -> float:
 
 
 def time_queue(username: str, requests: int) -> tuple[float, float, int]:
-    from django.contrib.auth import get_user_model
     from rest_framework.test import APIClient
+
+    from django.contrib.auth import get_user_model
 
     client = APIClient()
     client.force_authenticate(get_user_model().objects.get(username=username))

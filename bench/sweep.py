@@ -1,5 +1,6 @@
-"""The deadline sweep over 1M open cases in PostgreSQL: a first pass (deemed acceptances, yellow and
-red alerts) and a second pass that must find nothing left to do.
+"""The deadline sweep over 1M open cases in PostgreSQL, in steady state: cases accepted over the last
+30 days, earlier days' warnings already sent. Times one day's sweep (that day's deemed acceptances,
+new yellow and red cases with their alerts) and a second pass that must find nothing left to do.
 
     .venv/bin/python bench/sweep.py [--size 1000000]
 
@@ -14,11 +15,11 @@ from pathlib import Path
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE] + [str(_HERE)]
 
-import argparse
-import datetime as dt
-import time
+import argparse  # noqa: E402
+import datetime as dt  # noqa: E402
+import time  # noqa: E402
 
-from _bulk import copy_applications, reset_applications, setup_django
+from _bulk import copy_applications, reset_applications, setup_django  # noqa: E402
 
 
 def main() -> None:
@@ -49,12 +50,15 @@ def main() -> None:
                     "yellow_from": due, "submitted_at": dt.datetime.combine(received, dt.time(9), dt.UTC)}
         accepted = today - dt.timedelta(days=rng.randint(0, 30))
         committed = calendar.add_working_days(accepted, 14)
-        index = calendar.nth_working_day_index(committed) - 2
+        yellow = calendar.working_day_at(calendar.nth_working_day_index(committed) - 2)
         return {"case_number": f"S{i:010d}", "service_type_id": service_pk, "authority_id": authority_pk,
                 "applicant_id": applicant.pk, "state": "in_review", "received_on": accepted,
                 "accepted_on": accepted, "committed_due": committed, "current_due": committed,
-                "statutory_due": calendar.add_working_days(accepted, 20),
-                "yellow_from": calendar.working_day_at(index)}
+                "statutory_due": calendar.add_working_days(accepted, 20), "yellow_from": yellow,
+                # yesterday's sweep already sent what was due before today
+                "warned_on": yellow if yellow < today else None,
+                "overdue_notified_on": committed + dt.timedelta(days=1) if committed + dt.timedelta(days=1) < today
+                else None}
 
     seconds = copy_applications(args.size, make_row=make_row)
     print(f"loaded {args.size:,} open cases in {seconds:.1f} s")
