@@ -36,11 +36,15 @@ run: install system-deps
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py init_keys
+	$(BIN)/python manage.py simulate_history --from 2025-01-01 --to 2025-12-31 --seed 7 --if-empty \
+	  --cohort var/legacy_cohort_2022.csv
+	@if [ -f var/legacy_cohort_2022.csv ]; then $(BIN)/python manage.py import_legacy_cases var/legacy_cohort_2022.csv; fi
 	@echo ""
 	@echo "  Tongban is starting on http://$(HOST):$(PORT)/"
 	@echo "    service guide      http://$(HOST):$(PORT)/guide/"
 	@echo "    admin              http://$(HOST):$(PORT)/admin/            (admin)"
 	@echo "    API docs           http://$(HOST):$(PORT)/api/docs/"
+	@echo "    metrics dashboard  http://$(HOST):$(PORT)/dashboard/        (supervisor)"
 	@echo "  demo logins (password: $${DEMO_PASSWORD:-tongban-demo}):"
 	@echo "    applicant, employer            applicants"
 	@echo "    intake, reviewer, approver, legal, supervisor   provincial S&T department"
@@ -52,12 +56,12 @@ test: install system-deps test-sqlite test-postgres
 
 test-sqlite: install
 	@echo "== test suite on SQLite =="
-	DJANGO_ALLOW_ASYNC_UNSAFE=true DATABASE_URL=sqlite:///:memory: $(BIN)/python -m pytest -q
+	DATABASE_URL=sqlite:///:memory: $(BIN)/python -m pytest -q
 
 test-postgres: install
 	@echo "== test suite on PostgreSQL ($(PG_TEST_URL)) =="
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_TEST_URL)', connect_timeout=5).close()" 2>/dev/null; then \
-	  DJANGO_ALLOW_ASYNC_UNSAFE=true DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q; \
+	  DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q; \
 	elif [ "$${CI:-}" = "true" ]; then echo "PostgreSQL at $(PG_TEST_URL) is not reachable (CI=true: failing)"; exit 1; \
 	else echo "SKIPPED: PostgreSQL at $(PG_TEST_URL) is not reachable; set PG_TEST_URL or start it"; fi
 

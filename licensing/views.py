@@ -329,7 +329,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     elsewhere = _redirect_elsewhere(request, application)
     if elsewhere is not None:
         return elsewhere
-    application = _own(request, pk)
+    if not perm_applicant(application, request.user):
+        raise Http404
     if application.state == State.DRAFT:
         return _render_tasks(request, application)
     return _render_case(request, application)
@@ -367,6 +368,11 @@ def _render_case(request: HttpRequest, application: Application, *, errors: list
                 else len(order))
     corrections = [t["correction"] for t in tracks if t["correction"]] if application.joint else \
         [c for c in [_open_correction(application)] if c]
+    if application.joint:  # the tracks' notices (acceptance, corrections, decisions) belong to the filing too
+        notices = list(facts["notices"]) + [
+            {"id": n.pk, "kind": n.kind, "number": n.number, "issued_at": n.issued_at}
+            for row in tracks for n in row["track"].notices.all()]
+        facts["notices"] = sorted(notices, key=lambda n: n["issued_at"])
     certificates = [{"certificate": facts["certificate"], "name": ""}] if facts.get("certificate") else []
     for row in tracks:
         extra: dict = {}

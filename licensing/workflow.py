@@ -14,7 +14,6 @@ from django_fsm import can_proceed, has_transition_perm
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -141,7 +140,13 @@ def _locked(application: Application | int) -> Application:
             .get(pk=pk))
 
 
+JOINT_FILING_VERBS = {"submit", "withdraw", "follow_tracks"}
+
+
 def _move(application: Application, method_name: str, actor, *, system: bool = False, **kwargs) -> str:
+    if application.joint and method_name not in JOINT_FILING_VERBS:
+        # A joint filing is decided through its tracks; its own state only follows them.
+        raise NotAllowed(_("联办申请由各分项办理，请在分项上操作。"), state=application.state)
     method = getattr(application, method_name)
     if not can_proceed(method):
         raise NotAllowed(
@@ -209,20 +214,22 @@ def application_create(*, applicant: Applicant, service_type: ServiceType, data:
 
 @transaction.atomic
 def application_update_data(*, application: Application, data: dict, actor) -> Application:
-    application = _locked(application)
-    if application.state != State.DRAFT:
-        raise NotAllowed(_("只有草稿可以修改申请信息。"), state=application.state)
-    if application.applicant.user_id != actor.pk:
-        raise Forbidden(_("您无权修改该申请。"))
+    """Save (part of) the form data: while a draft, or while a correction notice is open."""
+    application = _editable_filing(application, actor)
     merged = {**application.data, **data}
     merged = {k: v for k, v in merged.items() if v not in (None, "")}
     errors = validate_form(application.service_type.code, merged, complete=False, today=today())
     if errors:
         raise Invalid(_("申请信息有误。"), errors={"data": errors})
     application.data = merged
-    application.authority = catalog.authority_for(service_type=application.service_type,
-                                                  city=merged.get("city", application.applicant.city))
+    if application.state == State.DRAFT:  # once filed, the competent authority is settled
+        application.authority = catalog.authority_for(service_type=application.service_type,
+                                                      city=merged.get("city", application.applicant.city))
     application.save(update_fields=["data", "authority", "updated_at"])
+    application.tracks.update(data=merged)
+    if application.state != State.DRAFT:
+        log_append(application=application, actor=actor, verb="correct_data", from_state=application.state,
+                   to_state=application.state, data={"fields": sorted(data)})
     return application
 
 

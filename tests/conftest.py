@@ -1,6 +1,7 @@
 """Fixtures shared by the whole suite: the published catalog, the official calendar, accounts."""
 
 import pytest
+
 from django.conf import settings
 
 from services.calendar import calendar_load_bundled, reset_calendar_cache

@@ -1,6 +1,7 @@
 """factory_boy factories for accounts and catalog objects."""
 
 import factory
+
 from django.contrib.auth import get_user_model
 
 from licensing.models import Applicant, ApplicantKind

@@ -19,8 +19,10 @@ Definitions (`working_days(a, b)` counts working days d with a < d <= b, DESIGN.
 
 A one-stop joint filing is measured from its tracks: its headline is working_days(received_on,
 last track decision) — receipt to last decision, the span compared with the legacy path of the two
-permits in series — its paused days are the working days on which any track's clock stood still,
-and it is on time when every track is.
+permits in series. Its acceptance→decision runs from the first track's acceptance to the last
+decision less the working days on which any track's clock stood still (its paused days), and is
+what its own committed and statutory limits (those of the joint service, the deadlines the
+workflow keeps on the filing) are checked against.
 
 Reduction = 1 − current / baseline (None without a positive baseline)."""
 
@@ -107,7 +109,8 @@ def _paused_days_union(calendar: WorkingCalendar, start: dt.date, end: dt.date, 
     return len(days)
 
 
-def joint_figures(calendar: WorkingCalendar, *, received_on: dt.date | None, tracks: Sequence[CaseDates]) -> CaseFigures:
+def joint_figures(calendar: WorkingCalendar, *, received_on: dt.date | None, tracks: Sequence[CaseDates],
+                  committed_limit: int, statutory_limit: int, extension_days: int = 0) -> CaseFigures:
     """A one-stop joint filing: receipt → last track decision (see the module docstring)."""
     accepted = [t.accepted_on for t in tracks if t.accepted_on]
     decided = [t.decided_on for t in tracks if t.decided_on]
@@ -120,16 +123,16 @@ def joint_figures(calendar: WorkingCalendar, *, received_on: dt.date | None, tra
     if first_accepted and last_decided:
         paused = _paused_days_union(calendar, first_accepted, last_decided, tracks)
     decision = _span(calendar, first_accepted, last_decided)
-    track_figures = [case_figures(calendar, t) for t in tracks] if all_decided else []
+    review = decision - paused if decision is not None else None
     return CaseFigures(
         receipt_to_acceptance=_span(calendar, received_on, first_accepted),
-        acceptance_to_decision=decision - paused if decision is not None else None,
+        acceptance_to_decision=review,
         decision_to_issuance=_span(calendar, last_decided, last_issued),
         receipt_to_issuance=_span(calendar, received_on, last_issued or last_decided),
         paused=paused,
         headline=_span(calendar, received_on, last_decided),
-        on_time_committed=all(f.on_time_committed for f in track_figures) if track_figures else None,
-        on_time_statutory=all(f.on_time_statutory for f in track_figures) if track_figures else None,
+        on_time_committed=review <= committed_limit if review is not None else None,
+        on_time_statutory=review <= statutory_limit + extension_days if review is not None else None,
     )
 
 

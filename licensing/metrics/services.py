@@ -14,7 +14,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from licensing.clock import Pause
-from licensing.constants import DECIDED_STATES, FINAL_STATES, State, SubmissionKind
+from licensing.constants import DECIDED_STATES, FINAL_STATES, SubmissionKind
 from licensing.models import Application, ClockPause, MaterialSubmission
 from services import selectors as catalog
 from services.calendar import get_calendar
@@ -76,15 +76,17 @@ def _upsert(application: Application, figures, dates: CaseDates, materials: tupl
         "trips": 0,  # every step of a Tongban case is online: nobody has to come to a counter
         "materials_submitted": materials[0], "commitments_signed": materials[1],
     }
-    row, _created = CaseMetrics.objects.update_or_create(application_id=application.pk, defaults=values)
-    return row
+    values["computed_at"] = timezone.now()
+    if not CaseMetrics.objects.filter(application_id=application.pk).update(**values):
+        return CaseMetrics.objects.create(application_id=application.pk, **values)
+    return CaseMetrics(application_id=application.pk, **values)
 
 
 @transaction.atomic
 def case_metrics_record(*, application: Application) -> CaseMetrics | None:
     """Compute and store the figures of a decided or closed application (None while it is open).
+    `application` is taken as saved (the workflow passes the instance it holds under the row lock).
     A joint filing also records its tracks; a track's materials are those of its filing."""
-    application = Application.objects.select_related("service_type").get(pk=application.pk)
     if application.state not in RECORDED_STATES:
         return None
     calendar = get_calendar()
@@ -97,8 +99,9 @@ def case_metrics_record(*, application: Application) -> CaseMetrics | None:
             if track.state in RECORDED_STATES:
                 _upsert(track, case_figures(calendar, dates), dates, materials)
         dates = _dates(application, [])
-        figures = joint_figures(calendar, received_on=application.received_on, tracks=track_dates)
-        # The joint filing's on-time figure is its tracks'; its limits are the joint service's.
+        figures = joint_figures(calendar, received_on=application.received_on, tracks=track_dates,
+                                committed_limit=dates.committed_limit, statutory_limit=dates.statutory_limit,
+                                extension_days=dates.extension_days)
         return _upsert(application, figures, dates, materials)
     dates = _dates(application, _pauses_by_application([application.pk])[application.pk])
     materials = _materials(application.parent_id or application.pk)
@@ -112,7 +115,7 @@ def case_metrics_recompute(*, service_code: str = "") -> int:
         applications = applications.filter(Q(service_type__code=service_code) |
                                            Q(tracks__service_type__code=service_code)).distinct()
     done = 0
-    for application in applications.only("pk").iterator(chunk_size=500):
+    for application in applications.select_related("service_type").iterator(chunk_size=500):
         case_metrics_record(application=application)
         done += 1
     return done

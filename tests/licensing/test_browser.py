@@ -3,7 +3,6 @@ an applicant files a lab animal licence from the start to the confirmation, inta
 the approver grants it; a one-stop filing lands in both agencies' queues. Screenshots of each main
 page go to /tmp/tongban-shots/."""
 
-import os
 import re
 from pathlib import Path
 
@@ -19,15 +18,19 @@ from tests.factories import ApplicantFactory
 
 from .conftest import JPEG_BYTES, PDF_BYTES, person_data
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls of the fixtures are safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 pytestmark = pytest.mark.browser
 
 SHOTS = Path("/tmp/tongban-shots")
 PASSWORD = "pass-word-123"  # tests.factories.UserFactory
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(autouse=True)
+def _async_unsafe_allowed(monkeypatch):
+    """Playwright's sync API runs an event loop in this thread; the ORM calls of the test are safe.
+    Set for these tests only, so that no other test (e.g. `check --deploy`) inherits it."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
@@ -139,9 +142,15 @@ def test_lab_animal_licence_from_filing_to_approval(live_server, page, officers,
 
     page.goto(f"{base}/applications/{application.pk}/")
     shot(page, "10-applicant-case")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "10m-applicant-case-mobile")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     login(page, base, officers["intake"].user.username, next_url="/workbench/")
     shot(page, "11-workbench-queue")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "11m-workbench-queue-mobile")
+    page.set_viewport_size({"width": 1280, "height": 900})
     submit(page, page.get_by_role("link", name=application.case_number))
     shot(page, "12-workbench-case-intake")
     page.locator("#action-accept summary").click()

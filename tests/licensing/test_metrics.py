@@ -174,6 +174,8 @@ def test_one_stop_time_is_receipt_to_last_decision(file_application, officers, n
     residence = CaseMetrics.objects.get(application=tracks["foreign-residence-permit"])
     assert permit.track and permit.headline_days == 2 and permit.committed_limit == 5
     assert residence.headline_days == 3 and residence.authority.code == "yn-crj"
+    # The filing's own limits (7 / 20 WD) govern first acceptance → last decision: (29 Sep, 10 Oct] = 3.
+    assert row.acceptance_to_decision == 3 and (row.committed_limit, row.statutory_limit) == (7, 20)
     assert row.on_time_committed is True and row.on_time_statutory is True
     # The filing's materials: seven uploads of the one-stop checklist and one commitment.
     assert (row.materials_submitted, row.commitments_signed) == (7, 1)

@@ -369,7 +369,14 @@ def test_one_stop_filing_shows_both_tracks(client, officers, file_application, a
         assert response["Location"] == reverse("application-detail", args=[parent.pk])
 
         client.force_login(officers["crj"].user)
-        queue = client.get(reverse("workbench")).content.decode()
+        client.post(reverse("workbench-action", args=[tracks["foreign-residence-permit"].pk, "accept"]),
+                    {"accept-opinion": ""})
+        client.force_login(applicant.user)
+        page = client.get(reverse("application-detail", args=[parent.pk])).content.decode()
+        assert f"{tracks['foreign-residence-permit'].case_number}-ACCEPTANCE-1" in page  # a track's notice
+
+        client.force_login(officers["crj"].user)
+        queue = client.get(reverse("workbench"), {"stage": "review"}).content.decode()
         assert tracks["foreign-residence-permit"].case_number in queue
         assert tracks["foreign-work-permit"].case_number not in queue
         case = client.get(reverse("workbench-case", args=[tracks["foreign-residence-permit"].pk])).content.decode()

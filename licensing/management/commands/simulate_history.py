@@ -52,7 +52,8 @@ class Command(BaseCommand):
                                   with_certificates=with_certificates)
         path = write_legacy_cohort(Path(cohort), seed=seed)
         filings = sum(result.filings.values())
-        self.stdout.write(f"simulated {result.days} days ({start} – {result.last_day}) in {result.seconds:.1f} s: "
+        self.stdout.write(f"simulated {result.days} days ({start} – {result.last_day}) in {result.seconds:.1f} s "
+                          f"({result.cpu_seconds:.1f} s CPU): "
                           f"{filings} filings")
         for code, count in sorted(result.filings.items()):
             self.stdout.write(f"  {code:<26} {count:>4}")
