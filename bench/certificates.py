@@ -192,7 +192,7 @@ def bench_http(seconds: float, url: str) -> None:
     token = token_to_digits(bytes(Certificate.objects.first().token))
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.production", "SECRET_KEY": "bench-" * 10,
            "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false", "DATABASE_URL": url,
-           "THROTTLE_VERIFY": "100000000/min"}
+           "THROTTLE_VERIFY": "100000000/min", "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")}
     results = {}
     for name, app, path, body in [
         ("bare Django JSON view", "bench._bare_wsgi:application", "/bare/", None),

@@ -1,20 +1,49 @@
-"""A small fixed-window rate limit per client address, shared through the cache."""
+"""Rate limits for the public verification endpoints: a fixed window per client address, counted
+with one atomic cache increment (DRF's sliding-window throttle re-reads and rewrites the whole
+request history on every call, which grows with the allowed rate)."""
 
 from __future__ import annotations
 
 import time
 
+from rest_framework.throttling import BaseThrottle
+
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+
+PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
 
 
 def allow(request: HttpRequest, *, scope: str, limit: int, window: int = 60) -> bool:
     address = request.META.get("REMOTE_ADDR", "")
     key = f"tongban:rl:{scope}:{address}:{int(time.time() // window)}"
-    cache.add(key, 0, window + 5)
+    if cache.add(key, 1, window + 5):
+        return limit >= 1
     try:
         count = cache.incr(key)
-    except ValueError:
+    except ValueError:  # expired between add and incr
         cache.set(key, 1, window + 5)
         count = 1
     return count <= limit
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """"120/min" → (120, 60)."""
+    count, _, period = rate.partition("/")
+    return int(count), PERIODS[period.strip().lower()]
+
+
+class FixedWindowThrottle(BaseThrottle):
+    """A DRF throttle over `allow`; the rate comes from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope]."""
+
+    scope = "verify"
+
+    def allow_request(self, request, view) -> bool:
+        limit, window = parse_rate(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][self.scope])
+        self._window = window
+        return allow(request, scope=f"api-{self.scope}", limit=limit, window=window)
+
+    def wait(self) -> float:
+        window = getattr(self, "_window", 60)
+        return window - time.time() % window

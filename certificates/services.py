@@ -9,6 +9,7 @@ import os
 import random
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -280,6 +281,8 @@ def certificate_set_status(*, certificate: Certificate, actor, status: str, acti
     certificate.status_reason = reason
     certificate.save(update_fields=["status", "status_changed_at", "status_reason"])
     _event(certificate, actor, action, before, reason=reason, legal_basis=legal_basis)
+    key = f"tongban:certificate:{certificate.cti}"  # verification.record_cache_key
+    transaction.on_commit(lambda: cache.delete(key))
     return certificate
 
 

@@ -3,6 +3,8 @@ changes, the public register."""
 
 from __future__ import annotations
 
+import json
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -11,13 +13,15 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 
 from licensing import selectors as case_selectors
 from licensing.api.serializers import ApplicationOutput, application_payload
@@ -28,6 +32,7 @@ from .. import services
 from ..constants import CertificateStatus, Kind
 from ..models import Certificate
 from ..pdfcheck import verify_pdf
+from ..ratelimit import FixedWindowThrottle, allow, parse_rate
 from ..verification import public_fields, result_payload, verify_text
 
 MAX_TOKEN_TEXT = 4000
@@ -46,8 +51,7 @@ MAX_PDF_BYTES = 10 * 1024 * 1024
 class VerifyView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "verify"
+    throttle_classes = [FixedWindowThrottle]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
@@ -74,6 +78,36 @@ class VerifyView(APIView):
         if len(token) > MAX_TOKEN_TEXT:
             raise ValidationError({"token": [_("内容过长，不是有效的核验码。")]}, code="too_long")
         return Response(result_payload(verify_text(token)))
+
+
+_verify_drf_view = VerifyView.as_view()
+
+
+@csrf_exempt
+def verify_view(request: HttpRequest):
+    """POST /api/v1/certificates/verify/. A JSON token check is what every scanning app calls, so it
+    takes a direct path (same answers, errors and rate limit as the DRF view, without its content
+    negotiation and parser machinery); uploads and anything unusual go through VerifyView."""
+    if request.method != "POST" or request.content_type != "application/json":
+        return _verify_drf_view(request)
+    limit, window = parse_rate(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["verify"])
+    if not allow(request, scope="api-verify", limit=limit, window=window):
+        return JsonResponse({"detail": _("请求过于频繁，请稍后再试。"), "code": "throttled"}, status=429)
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return JsonResponse({"detail": _("请求体不是有效的JSON。"), "code": "parse_error"}, status=400)
+    token = body.get("token") if isinstance(body, dict) else None
+    if not isinstance(token, str) or not token.strip():
+        return JsonResponse({"token": [_("请提供二维码链接或数字串。")]}, status=400)
+    if len(token) > MAX_TOKEN_TEXT:
+        return JsonResponse({"token": [_("内容过长，不是有效的核验码。")]}, status=400)
+    return JsonResponse(result_payload(verify_text(token)), encoder=DjangoJSONEncoder)
+
+
+# drf-spectacular documents the route from the DRF view behind it.
+verify_view.cls = VerifyView
+verify_view.initkwargs = {}
 
 
 def _certificate_for(request: Request, pk: int) -> Certificate:

@@ -88,7 +88,7 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tongban.sqlite3'}"),
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+        conn_health_checks=env_bool("DB_CONN_HEALTH_CHECKS", False),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -192,6 +192,11 @@ TONGBAN_DEV_KEK_FILE = Path(
     os.environ.get("TONGBAN_DEV_KEK_FILE", Path.home() / ".config" / "tongban" / "dev-kek")
 )
 TONGBAN_DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "tongban-demo")
+# Seconds a certificate's public record may be served from the cache on verification; only with a
+# shared cache (REDIS_URL), because status changes clear it there for every worker.
+TONGBAN_VERIFY_CACHE_SECONDS = int(
+    os.environ.get("TONGBAN_VERIFY_CACHE_SECONDS", "300" if os.environ.get("REDIS_URL") else "0")
+)
 # Verification page requests per client address and minute.
 TONGBAN_VERIFY_PAGE_LIMIT = int(os.environ.get("TONGBAN_VERIFY_PAGE_LIMIT", "60"))
 

@@ -196,3 +196,12 @@ def test_renewal_issues_a_new_version_and_the_old_one_reads_superseded(certifica
     assert new.valid_from == D(2031, 3, 2) and new.valid_to == D(2036, 3, 1)
     assert verify(digits(certificate)).json()["verdict"] == "superseded"
     assert verify(digits(new)).json()["verdict"] == "valid"
+
+
+def test_cached_records_are_cleared_by_a_status_change(certificate, officers, settings,
+                                                        django_capture_on_commit_callbacks):
+    settings.TONGBAN_VERIFY_CACHE_SECONDS = 300
+    assert verify(digits(certificate)).json()["verdict"] == "valid"  # now cached
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate_suspend(certificate=certificate, actor=officers["approver"].user, reason="整改期间")
+    assert verify(digits(certificate)).json()["verdict"] == "suspended"
