@@ -7,19 +7,19 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from licensing.permissions import officer_of, officer_roles
+from licensing.permissions import officer_roles
 
 from . import services
-from .constants import VERDICT_TEXT, CertificateStatus, Kind
+from .constants import VERDICT_TEXT
 from .keys import public_key, publisher_key_init
 from .models import Certificate, SigningKey
 from .ratelimit import allow
+from .selectors import certificate_for_user, public_register
 from .verification import etag_for, public_fields, signed_status_list, signed_trust_list, trust_list_document
 from .verification import verify_text as run_verify
 
@@ -55,13 +55,7 @@ def verify_form(request: HttpRequest) -> HttpResponse:
 def register(request: HttpRequest) -> HttpResponse:
     """Granted lab animal licences, public by Art. 40 (work permits are personal and not listed)."""
     query = request.GET.get("q", "").strip()
-    certificates = (Certificate.objects.filter(kind__in=[Kind.SCXK, Kind.SYXK])
-                    .exclude(status=CertificateStatus.SUPERSEDED).select_related("authority")
-                    .order_by("-issued_at"))
-    if query:
-        certificates = certificates.filter(Q(number__icontains=query) | Q(holder_name__icontains=query)
-                                           | Q(holder_code__iexact=query))
-    page = Paginator(certificates, 30).get_page(request.GET.get("page"))
+    page = Paginator(public_register(query=query), 30).get_page(request.GET.get("page"))
     return render(request, "certificates/register.html", {"page": page, "query": query})
 
 
@@ -107,11 +101,8 @@ def status_list(request: HttpRequest, kid: str) -> HttpResponse:
 
 @login_required
 def certificate_page(request: HttpRequest, pk: int) -> HttpResponse:
-    certificate = get_object_or_404(Certificate.objects.select_related("authority", "application"), pk=pk)
-    officer = officer_of(request.user)
+    certificate = certificate_for_user(user=request.user, pk=pk)
     is_holder = certificate.application.applicant.user_id == request.user.pk
-    if not is_holder and (officer is None or officer.authority_id != certificate.authority_id):
-        raise Http404
     from .core.tokens import qr_url
 
     return render(request, "certificates/certificate.html", {

@@ -17,7 +17,6 @@ from rest_framework.views import APIView
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,10 +28,10 @@ from licensing.api.views import visible_application
 from licensing.permissions import officer_of, perm_role
 
 from .. import services
-from ..constants import CertificateStatus, Kind
 from ..models import Certificate
 from ..pdfcheck import verify_pdf
 from ..ratelimit import FixedWindowThrottle, allow, parse_rate
+from ..selectors import certificate_for_user, public_register
 from ..verification import public_fields, result_payload, verify_text
 
 MAX_TOKEN_TEXT = 4000
@@ -110,23 +109,12 @@ verify_view.cls = VerifyView
 verify_view.initkwargs = {}
 
 
-def _certificate_for(request: Request, pk: int) -> Certificate:
-    certificate = Certificate.objects.select_related("application__applicant", "authority").filter(pk=pk).first()
-    if certificate is None:
-        raise Http404
-    officer = officer_of(request.user)
-    holder = certificate.application.applicant.user_id == request.user.pk
-    if not holder and (officer is None or officer.authority_id != certificate.authority_id):
-        raise Http404
-    return certificate
-
-
 class CertificatePdfView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses={(200, "application/pdf"): bytes}, summary="The signed certificate PDF")
     def get(self, request: Request, pk: int):
-        certificate = _certificate_for(request, pk)
+        certificate = certificate_for_user(user=request.user, pk=pk)
         response = FileResponse(certificate.pdf.open("rb"), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{certificate.identifier}.pdf"'
         return response
@@ -189,13 +177,7 @@ class RegisterView(APIView):
                    responses={200: inline_serializer("RegisterEntry", PUBLIC_CERTIFICATE_FIELDS, many=True)},
                    summary="Public register of granted lab animal licences (Art. 40)")
     def get(self, request: Request) -> Response:
-        query = request.query_params.get("q", "").strip()
-        certificates = (Certificate.objects.filter(kind__in=[Kind.SCXK, Kind.SYXK])
-                        .exclude(status=CertificateStatus.SUPERSEDED).select_related("authority")
-                        .order_by("-issued_at"))
-        if query:
-            certificates = certificates.filter(Q(number__icontains=query) | Q(holder_name__icontains=query)
-                                               | Q(holder_code__iexact=query))
+        certificates = public_register(query=request.query_params.get("q", "").strip())
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(certificates, request, view=self)
         today = timezone.localdate()
