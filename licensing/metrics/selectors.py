@@ -33,17 +33,25 @@ BACKLOG_STATES = [State.SUBMITTED, State.CORRECTION_REQUESTED, State.IN_REVIEW, 
 
 
 class PercentileCont(Aggregate):
-    """PostgreSQL's percentile_cont(q) WITHIN GROUP (ORDER BY expression)."""
+    """PostgreSQL's percentile_cont(q) WITHIN GROUP (ORDER BY expression). Given several fractions
+    it is percentile_cont(ARRAY[q1, q2, …]) and returns a list: one sort of the values answers them
+    all, where one aggregate per fraction would sort them again for each."""
 
     function = "PERCENTILE_CONT"
     name = "PercentileCont"
     template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
 
-    def __init__(self, expression, fraction: float, **extra) -> None:
-        if not 0 <= float(fraction) <= 1:
-            raise ValueError("fraction must lie in [0, 1]")
-        super().__init__(expression, fraction=repr(float(fraction)), **extra)
+    def __init__(self, expression, fraction: float | Sequence[float], **extra) -> None:
+        fractions = [float(f) for f in fraction] if isinstance(fraction, Sequence) else [float(fraction)]
+        if not fractions or not all(0 <= f <= 1 for f in fractions):
+            raise ValueError("fractions must lie in [0, 1]")
+        if isinstance(fraction, Sequence):
+            from django.contrib.postgres.fields import ArrayField
+
+            literal, output = f"ARRAY[{', '.join(map(repr, fractions))}]", ArrayField(FloatField())
+        else:
+            literal, output = repr(fractions[0]), FloatField()
+        super().__init__(expression, fraction=literal, output_field=output, **extra)
 
 
 def _native_percentiles() -> bool:
@@ -102,14 +110,21 @@ def _window_percentiles(queryset: QuerySet, groups: dict[str, object], fields: S
     return result
 
 
+def _grouped(queryset: QuerySet, groups: dict[str, object], aggregates: dict[str, Aggregate]) -> dict[tuple, dict]:
+    """One row per group: a group that is a plain field is selected as itself, an expression under
+    its alias."""
+    expressions = {alias: expr if hasattr(expr, "resolve_expression") else F(expr) for alias, expr in groups.items()
+                   if expr != alias}
+    rows = queryset.order_by().annotate(**expressions).values(*groups).annotate(**aggregates)
+    return {tuple(_key(row[g]) for g in groups): row for row in rows}
+
+
 def _native_percentiles_query(queryset: QuerySet, groups: dict[str, object], fields: Sequence[str],
                               fractions: Sequence[float]) -> dict[tuple, dict[str, float | None]]:
-    """percentile_cont of each field per group (PostgreSQL)."""
-    group_exprs = {alias: expr if hasattr(expr, "resolve_expression") else F(expr) for alias, expr in groups.items()
-                   if expr != alias}
-    aggregates = {f"{name}:{q}": PercentileCont(name, q) for name in fields for q in fractions}
-    rows = queryset.order_by().annotate(**group_exprs).values(*groups).annotate(**aggregates)
-    return {tuple(_key(row[g]) for g in groups): row for row in rows}
+    """percentile_cont of each field per group (PostgreSQL), one sort per field."""
+    rows = _grouped(queryset, groups, {name: PercentileCont(name, list(fractions)) for name in fields})
+    return {key: {f"{name}:{q}": (row[name] or [None] * len(fractions))[i] for name in fields
+                  for i, q in enumerate(fractions)} for key, row in rows.items()}
 
 
 def duration_stats(queryset: QuerySet, *, groups: dict[str, object], fields: Sequence[str],
@@ -124,13 +139,7 @@ def duration_stats(queryset: QuerySet, *, groups: dict[str, object], fields: Seq
         aggregates[f"{name}:count"] = Count(name, filter=condition)
         aggregates[f"{name}:mean"] = Avg(name, output_field=FloatField(), filter=condition)
         aggregates[f"{name}:max"] = Max(name, filter=condition)
-    # A group that is a plain field is selected as itself; expressions are annotated under their alias.
-    group_exprs = {alias: expr if hasattr(expr, "resolve_expression") else F(expr) for alias, expr in groups.items()
-                   if expr != alias}
-    rows = queryset.order_by().annotate(**group_exprs).values(*groups).annotate(**aggregates)
-    result: dict[tuple, dict] = {}
-    for row in rows:
-        result[tuple(_key(row[g]) for g in groups)] = row
+    result = _grouped(queryset, groups, aggregates)
     if result:
         rows_in = queryset.filter(condition) if condition is not None else queryset
         percentiles = (_native_percentiles_query if _native_percentiles() else _window_percentiles)(
@@ -192,13 +201,11 @@ def case_metrics(*, service: str = "", start: dt.date | None = None, end: dt.dat
 
 
 def case_table(**filters) -> QuerySet[CaseMetrics]:
-    """The per-case rows with what the table shows, newest first."""
+    """The per-case rows with the names the table shows, newest first (one query per page)."""
+    own = [f.attname for f in CaseMetrics._meta.concrete_fields]
     return (case_metrics(**filters).select_related("application", "authority", "service_type")
-            .only("application__case_number", "authority__name_zh", "authority__name_en", "authority__code",
-                  "service_type__name_zh", "service_type__name_en",
-                  *[f.name for f in CaseMetrics._meta.concrete_fields if f.name not in
-                    ("application", "authority", "service_type")],
-                  "application_id", "authority_id", "service_type_id")
+            .only(*own, "application__case_number", "authority__name_zh", "authority__name_en",
+                  "service_type__name_zh", "service_type__name_en")
             .order_by("-period_on", "-id"))
 
 
