@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from .metrics.models import CaseMetrics, LegacyCase, LegacyImport
 from .models import Applicant, Application, CaseLogEntry, ClockPause, MaterialSubmission, Notice
 
 
@@ -69,3 +70,42 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Figures and imported history are written by their commands, not by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CaseMetrics)
+class CaseMetricsAdmin(ReadOnlyAdmin):
+    list_display = ["application", "service_code", "authority", "outcome", "headline_days", "paused_days",
+                    "on_time_committed", "on_time_statutory"]
+    list_filter = ["service_code", "authority", "outcome", "on_time_committed"]
+    search_fields = ["application__case_number"]
+    list_select_related = ["application", "authority"]
+
+
+class LegacyCaseInline(admin.TabularInline):
+    model = LegacyCase
+    extra = 0
+    can_delete = False
+    fields = ["line", "service_code", "case_ref", "received_on", "decided_on", "working_days", "materials_count"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LegacyImport)
+class LegacyImportAdmin(ReadOnlyAdmin):
+    list_display = ["file_name", "rows", "imported_at", "imported_by"]
+    inlines = [LegacyCaseInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return True  # an import can be withdrawn as a whole

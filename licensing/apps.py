@@ -11,10 +11,13 @@ class LicensingConfig(AppConfig):
         from services.calendar import calendar_changed_hooks
         from services.catalog.forms import FORMS, form_schema
 
+        from .metrics.services import case_metrics_recompute
         from .workflow import deadlines_recompute_years
 
         if deadlines_recompute_years not in calendar_changed_hooks:
             calendar_changed_hooks.append(deadlines_recompute_years)
+            # Stored per-case working-day figures follow a corrected calendar too.
+            calendar_changed_hooks.append(lambda years: case_metrics_recompute())
         service_detail_extensions.append(
             lambda service_type: {"form": form_schema(service_type.code)} if service_type.code in FORMS else {}
         )

@@ -17,6 +17,7 @@ def nav_links(request: HttpRequest) -> list[dict]:
             links.append({"url": reverse("workbench"), "label": _("工作台")})
             if "supervisor" in officer_roles(user):
                 links.append({"url": reverse("board"), "label": _("监察看板")})
+                links.append({"url": reverse("metrics-dashboard"), "label": _("办理时效")})
     links.append({"url": reverse("status-query"), "label": _("办件查询")})
     return links
 

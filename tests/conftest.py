@@ -1,5 +1,10 @@
 """Fixtures shared by the whole suite: the published catalog, the official calendar, accounts."""
 
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from django.conf import settings
@@ -44,3 +49,37 @@ def demo_accounts(catalog):
 
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     reset_calendar_cache()
+
+
+# --- browser tests (Playwright driving Debian's Chromium) -------------------------------------------
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SHOTS = Path(os.environ.get("TONGBAN_SCREENSHOTS", Path(tempfile.gettempdir()) / "tongban-shots"))
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """Chromium from the system (Debian's `chromium`; CHROMIUM overrides the path)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("CHROMIUM") or shutil.which("chromium")
+    if not executable:
+        pytest.fail("Chromium is missing: run `make system-deps` (Debian package chromium)")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test are safe.
+    # Set for browser tests only, so no other test (e.g. `check --deploy`) inherits it.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    opened = context.new_page()
+    opened.set_default_timeout(15_000)
+    yield opened
+    context.close()

@@ -1,10 +1,9 @@
 """The licensing pages in a real browser (Playwright + Debian Chromium against the live server):
 an applicant files a lab animal licence from the start to the confirmation, intake accepts it and
 the approver grants it; a one-stop filing lands in both agencies' queues. Screenshots of each main
-page go to /tmp/tongban-shots/."""
+page go to the screenshot folder (tests.conftest.SHOTS)."""
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -14,44 +13,14 @@ from licensing.constants import State
 from licensing.models import Applicant, ApplicantKind, Application
 from services.constants import MaterialMode
 from services.selectors import service_type_current
+from tests.conftest import SHOTS
 from tests.factories import ApplicantFactory
 
 from .conftest import JPEG_BYTES, PDF_BYTES, person_data
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path("/tmp/tongban-shots")
 PASSWORD = "pass-word-123"  # tests.factories.UserFactory
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(autouse=True)
-def _async_unsafe_allowed(monkeypatch):
-    """Playwright's sync API runs an event loop in this thread; the ORM calls of the test are safe.
-    Set for these tests only, so that no other test (e.g. `check --deploy`) inherits it."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.fail("Debian Chromium is missing: run `make system-deps`")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
 
 
 def submit(page, locator) -> None:

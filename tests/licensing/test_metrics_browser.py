@@ -1,45 +1,22 @@
 """The supervisor's dashboard in a real browser (Playwright + Debian Chromium against the live
 server): log in, see the headline cards and the SVG charts, switch to English. Screenshots go to
-/tmp/tongban-shots/."""
+the screenshot folder (tests.conftest.SHOTS)."""
 
 import datetime as dt
-import os
-from pathlib import Path
 
 import pytest
 
 from licensing import issuance, workflow
 from licensing.metrics.services import legacy_cases_import
 from licensing.metrics.simulation import legacy_cohort_csv
+from tests.conftest import SHOTS
 
 from .conftest import at
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls of the fixtures are safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = pytest.mark.browser
 
 D = dt.date
-SHOTS = Path("/tmp/tongban-shots")
 PASSWORD = "pass-word-123"  # tests.factories.UserFactory
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture
-def page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.fail("Debian Chromium is missing: run `make system-deps`")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        context.close()
-        browser.close()
 
 
 @pytest.fixture
