@@ -39,6 +39,8 @@ run: install system-deps
 	$(BIN)/python manage.py simulate_history --from 2025-01-01 --to 2025-12-31 --seed 7 --if-empty \
 	  --cohort var/legacy_cohort_2022.csv
 	@if [ -f var/legacy_cohort_2022.csv ]; then $(BIN)/python manage.py import_legacy_cases var/legacy_cohort_2022.csv; fi
+	$(BIN)/python manage.py simulate_history --from -45 --to today --until today --seed 11 --if-no-open \
+	  --with-certificates --cohort ""
 	@echo ""
 	@echo "  Tongban is starting on http://$(HOST):$(PORT)/"
 	@echo "    service guide      http://$(HOST):$(PORT)/guide/"

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from licensing.constants import State
+from licensing.issuance import IssueRefused
 from licensing.models import Application
 from licensing.permissions import perm_role
 from licensing.workflow import application_mark_issued
@@ -44,7 +45,7 @@ DEFAULT_TYPE_CODES = {Kind.SCXK: "11100000MB0C1749XT001", Kind.SYXK: "11100000MB
                       Kind.WORK_PERMIT: "11100000MB0C1749XT003", Kind.RESIDENCE_PERMIT: "11100000MB0C1749XT004"}
 
 
-class IssueError(Exception):
+class IssueError(IssueRefused):
     """The certificate cannot be issued (the case stays approved, with this reason)."""
 
 

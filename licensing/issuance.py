@@ -13,6 +13,11 @@ from .models import Application
 
 logger = logging.getLogger(__name__)
 
+class IssueRefused(Exception):
+    """An issuer's reasoned refusal (e.g. the licence to renew is not on record): recorded on the case
+    for the approver, logged without a traceback."""
+
+
 # kind of certificate → callable(*, application, actor) that issues it and calls
 # licensing.workflow.application_mark_issued in its own transaction.
 issuers: dict[str, Callable] = {}
@@ -42,6 +47,9 @@ def issue_after_approval(*, application_id: int, actor_id: int | None) -> None:
             application_mark_issued(application=application, actor=actor, data={"certificate": None})
         else:
             issuer(application=application, actor=actor)
+    except IssueRefused as exc:
+        logger.warning("certificate of %s not issued: %s", application.case_number, exc)
+        application_record_issue_failure(application=application, reason=str(exc))
     except Exception as exc:  # recorded on the case; an approver retries with POST .../issue/
         logger.exception("issuing the certificate of %s failed", application.case_number)
         application_record_issue_failure(application=application, reason=f"{type(exc).__name__}: {exc}")

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from licensing.constants import FINAL_STATES, State
 from licensing.metrics.simulation import simulate_history, write_legacy_cohort
 from licensing.models import Application
 from services.models import Officer
@@ -33,24 +34,38 @@ class Command(BaseCommand):
                             help="where to write the legacy cohort CSV (default: var/legacy_cohort_2022.csv)")
         parser.add_argument("--with-certificates", action="store_true",
                             help="let the registered certificate issuer sign a PDF for every approval (slow)")
+        parser.add_argument("--until", help="stop working on cases on this day (default: drain them, up to "
+                            "yesterday); with --until today the cases filed lately are left open in their states")
+        parser.add_argument("--if-no-open", action="store_true",
+                            help="do nothing when the database already holds open cases")
 
-    def handle(self, *args, start, end, seed, if_empty, cohort, with_certificates, **options):
-        start, end = _date(start, "--from"), _date(end, "--to")
+    def handle(self, *args, start, end, seed, if_empty, cohort, with_certificates, until=None, if_no_open=False,
+               **options):
+        today = timezone.localdate()
+        start = today - dt.timedelta(days=int(start[1:])) if start.startswith("-") else _date(start, "--from")
+        end = today if end == "today" else _date(end, "--to")
         if end < start:
             raise CommandError("--to is before --from")
-        today = timezone.localdate()
         if start >= today:
             raise CommandError("the simulated history must start before today")
         if if_empty and Application.objects.exists():
             self.stdout.write("simulate_history: the database already has applications; nothing to do")
             return
+        if if_no_open and Application.objects.exclude(state__in=[*FINAL_STATES, State.DRAFT]).exists():
+            self.stdout.write("simulate_history: the database already has open cases; nothing to do")
+            return
         if not Officer.objects.filter(user__username="intake").exists():
             raise CommandError("run `manage.py seed_demo` first (the simulation acts as the demo officers)")
         # Filings stop at --to; the cases still open then are worked on until they close (never past yesterday).
-        until = min(today - dt.timedelta(days=1), end + dt.timedelta(days=120))
+        if until == "today":
+            until = today
+        elif until:
+            until = min(_date(until, "--until"), today)
+        else:
+            until = min(today - dt.timedelta(days=1), end + dt.timedelta(days=120))
         result = simulate_history(start=start, end=min(end, until), seed=seed, until=until,
                                   with_certificates=with_certificates)
-        path = write_legacy_cohort(Path(cohort), seed=seed)
+        path = write_legacy_cohort(Path(cohort), seed=seed) if cohort else None
         filings = sum(result.filings.values())
         self.stdout.write(f"simulated {result.days} days ({start} – {result.last_day}) in {result.seconds:.1f} s "
                           f"({result.cpu_seconds:.1f} s CPU): "
@@ -64,4 +79,5 @@ class Command(BaseCommand):
             self.stderr.write(f"  {error}")
         if result.errors:
             self.stderr.write(f"{len(result.errors)} acts were refused by the workflow (see above)")
-        self.stdout.write(f"legacy cohort written to {path} (import it with import_legacy_cases)")
+        if path:
+            self.stdout.write(f"legacy cohort written to {path} (import it with import_legacy_cases)")
