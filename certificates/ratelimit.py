@@ -18,13 +18,10 @@ PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 8
 def allow(request: HttpRequest, *, scope: str, limit: int, window: int = 60) -> bool:
     address = request.META.get("REMOTE_ADDR", "")
     key = f"tongban:rl:{scope}:{address}:{int(time.time() // window)}"
-    if cache.add(key, 1, window + 5):
-        return limit >= 1
-    try:
+    try:  # one round trip in the common case: the window's counter exists
         count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window + 5)
-        count = 1
+    except ValueError:  # first request of the window (add loses only to a concurrent first request)
+        count = 1 if cache.add(key, 1, window + 5) else cache.incr(key)
     return count <= limit
 
 
