@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .permissions import officer_of, officer_roles
+from .selectors import unread_notifications
 
 
 def nav_links(request: HttpRequest) -> list[dict]:
@@ -18,6 +19,10 @@ def nav_links(request: HttpRequest) -> list[dict]:
             if "supervisor" in officer_roles(user):
                 links.append({"url": reverse("board"), "label": _("监察看板")})
                 links.append({"url": reverse("metrics-dashboard"), "label": _("办理时效")})
+    if user is not None and user.is_authenticated:
+        unread = unread_notifications(user=user)
+        label = _("消息") if not unread else f"{_('消息')} ({unread})"
+        links.append({"url": reverse("notifications"), "label": label})
     links.append({"url": reverse("status-query"), "label": _("办件查询")})
     return links
 

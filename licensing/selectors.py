@@ -96,3 +96,16 @@ def supervision_board(*, authority_id: int, on: dt.date) -> QuerySet[Application
         .select_related("service_type", "applicant", "claimed_by")
         .order_by("current_due", "id")
     )
+
+
+def notifications_for(*, user):
+    from .models import Notification
+
+    return (Notification.objects.filter(user=user)
+            .select_related("application", "notice").order_by("-created_at", "-id"))
+
+
+def unread_notifications(*, user) -> int:
+    from .models import Notification
+
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

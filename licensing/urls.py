@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("applications/<int:pk>/materials/<int:submission_pk>/", views.material_file, name="material-file"),
     path("notices/<int:pk>/", views.notice_document, name="notice-document"),
+    path("notifications/", views.notifications, name="notifications"),
     # applicant portal
     path("applications/", views.application_list, name="applications"),
     path("applications/new/", views.application_new, name="application-new"),

@@ -836,3 +836,14 @@ def status_query(request: HttpRequest) -> HttpResponse:
             for name in form.fields for m in form[name].errors]
     return _render(request, "licensing/status.html", {"form": form, "result": result, "errors": errors},
                    status=status)
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The user's messages: notices for applicants, yellow/red alerts for officers. Opening the page
+    marks them read."""
+    rows = Paginator(selectors.notifications_for(user=request.user), 30).get_page(request.GET.get("page"))
+    unread_ids = [n.pk for n in rows if n.read_at is None]
+    response = _render(request, "licensing/notifications.html", {"page": rows, "unread_ids": set(unread_ids)})
+    workflow.notifications_mark_read(user=request.user, ids=unread_ids)
+    return response

@@ -918,3 +918,7 @@ def deadlines_recompute_years(years: set[int]) -> int:
                 _save(application)
                 changed += 1
     return changed
+
+
+def notifications_mark_read(*, user, ids: list[int]) -> int:
+    return Notification.objects.filter(user=user, pk__in=ids, read_at__isnull=True).update(read_at=timezone.now())

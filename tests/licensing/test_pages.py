@@ -433,3 +433,18 @@ def test_header_links_by_role(client, applicant, officers):
     client.force_login(officers["supervisor"].user)
     page = client.get(reverse("workbench")).content.decode()
     assert f'href="{reverse("workbench")}"' in page and f'href="{reverse("board")}"' in page
+
+
+def test_notifications_page_lists_the_notices_and_marks_them_read(file_application, client):
+    import datetime as dt
+
+    from licensing.models import Notification
+
+    app = file_application(on=dt.date(2025, 9, 26))
+    client.force_login(app.applicant.user)
+    home = client.get("/guide/")
+    assert "(1)" in home.content.decode()  # the receipt is unread
+    page = client.get("/notifications/")
+    body = page.content.decode()
+    assert page.status_code == 200 and app.case_number in body and "收件回执" in body
+    assert not Notification.objects.filter(user=app.applicant.user, read_at__isnull=True).exists()
