@@ -28,9 +28,7 @@ def register_issuer(kind: str, issuer: Callable) -> None:
 
 
 def issuer_for(application: Application) -> Callable | None:
-    kind = application.service_type.certificate_kind or ("licence_change" if application.predecessor_certificate
-                                                          else "")
-    return issuers.get(kind) or issuers.get("*")
+    return issuers.get(application.service_type.certificate_kind) or issuers.get("*")
 
 
 def issue_after_approval(*, application_id: int, actor_id: int | None) -> None:

@@ -74,7 +74,6 @@ class Application(ConcurrentTransitionMixin, models.Model):
     data = models.JSONField(_("申请信息"), default=dict, blank=True)
     category = models.CharField(_("类别"), max_length=1, blank=True)
     points = models.JSONField(_("积分明细"), default=dict, blank=True)
-    predecessor_certificate = models.CharField(_("原证编号"), max_length=40, blank=True)
 
     state = FSMField(_("状态"), default=State.DRAFT, choices=State.choices, protected=True, db_index=True)
 
@@ -224,10 +223,6 @@ class Application(ConcurrentTransitionMixin, models.Model):
     @property
     def status_code(self) -> int | None:
         return STATUS_CODES.get(self.state)
-
-    @property
-    def track_code(self) -> str:
-        return self.service_type.code if self.parent_id else ""
 
 
 class ClockPause(models.Model):

@@ -26,7 +26,6 @@ from services.selectors import published_service_types
 from . import selectors, workflow
 from .api.serializers import application_payload, detail_extensions, status_payload, summary_payload
 from .constants import DECIDED_STATES, FINAL_STATES, State
-from .context_processors import nav_links
 from .documents import notice_pdf
 from .forms import (
     ACTION_FORMS,
@@ -144,7 +143,6 @@ def _today():
 
 
 def _render(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
-    context.setdefault("nav_links", nav_links(request))
     return render(request, template, context, status=status)
 
 

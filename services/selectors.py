@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
@@ -68,6 +66,3 @@ def authority_for(*, service_type: ServiceType, city: str):
             return local.authority
     return service_type.authority
 
-
-def today_in_force(*, on: dt.date) -> QuerySet[ServiceType]:
-    return ServiceType.objects.filter(valid_from__lte=on).exclude(valid_to__lt=on)

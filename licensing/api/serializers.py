@@ -6,7 +6,6 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 
 from licensing import workflow
 from licensing.constants import PauseKind, State
@@ -259,5 +258,3 @@ def status_payload(application: Application) -> dict:
                     "accepted_on": t.accepted_on, "decided_on": t.decided_on} for t in application.tracks.all()],
     }
 
-
-STATUS_QUERY_HELP = _("办件编号和查询密码见提交成功页面及收件回执。")

@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy as _
 
 from licensing import selectors as case_selectors
 from licensing.api.serializers import summary_payload
-from licensing.context_processors import nav_links
 from licensing.permissions import officer_of, officer_roles
 from services.models import Authority
 from services.selectors import published_service_types
@@ -142,7 +141,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     counted = [code for code, figures in results.items() if figures["count"]]
     focus = filters["service"] or (counted[0] if counted else "")  # the catalog's first: lab animal production
     context = {"form": form, "cards": cards, "focus": None, "today": on, "is_en": english,
-               "query": request.GET.urlencode(), "nav_links": nav_links(request),
+               "query": request.GET.urlencode(),
                "period": _period(filters, results)}
     if focus and focus in results:
         figures = results[focus]

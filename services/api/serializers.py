@@ -1,7 +1,5 @@
 """Shapes of the public service guide and calendar API."""
 
-import datetime as dt
-
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -121,6 +119,3 @@ class WorkingDaysResult(serializers.Serializer):
     working_days = serializers.IntegerField()
     provisional = serializers.BooleanField()
 
-
-def as_date(value: dt.date) -> str:
-    return value.isoformat()

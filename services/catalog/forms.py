@@ -10,6 +10,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from django.utils.translation import gettext as _
 
+from services.catalog.points import age_on
 from services.validators import is_valid_credit_code
 
 YUNNAN_CITIES = [
@@ -190,11 +191,7 @@ def _person_checks(data: dict, today: dt.date) -> dict[str, list[str]]:
     if expiry < _add_months(today, 6):
         errors["passport_expiry"] = [_("护照有效期须在6个月以上。")]
     birth = dt.date.fromisoformat(data["birth_date"])
-    age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+    age = age_on(birth, today)
     if not 18 <= age <= 70:
         errors["birth_date"] = [_("年龄须在18至70周岁之间。")]
     return errors
-
-
-def age_on(birth: dt.date, day: dt.date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))

@@ -21,6 +21,11 @@ class PointsResult:
     breakdown: dict[str, int]
 
 
+def age_on(birth: dt.date, day: dt.date) -> int:
+    """Completed years of age on `day`."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
 def _salary(amount: int) -> int:
     return next((points for floor, points in SALARY_TIERS if amount >= floor), 0)
 
@@ -51,7 +56,7 @@ def _age(age: int) -> int:
 
 def work_permit_points(data: dict, *, on: dt.date) -> PointsResult:
     birth = dt.date.fromisoformat(data["birth_date"])
-    age = on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+    age = age_on(birth, on)
     breakdown = {
         "salary": _salary(int(data["annual_salary_cny"])),
         "degree": DEGREE_POINTS.get(data["highest_degree"], 0),
