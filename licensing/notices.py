@@ -83,3 +83,7 @@ NOTICE_TITLES_EN = {
     NoticeKind.REFUSAL: "Decision to refuse the licence",
     NoticeKind.WITHDRAWAL: "Confirmation of withdrawal",
 }
+
+
+def notifications_mark_read(*, user, ids: list[int]) -> int:
+    return Notification.objects.filter(user=user, pk__in=ids, read_at__isnull=True).update(read_at=timezone.now())

@@ -41,6 +41,7 @@ from .forms import (
     is_en,
 )
 from .models import Applicant, Application, MaterialSubmission, Notice
+from .notices import notifications_mark_read
 from .permissions import can_view, officer_of, officer_roles, perm_applicant, perm_role
 
 
@@ -843,5 +844,5 @@ def notifications(request: HttpRequest) -> HttpResponse:
     rows = Paginator(selectors.notifications_for(user=request.user), 30).get_page(request.GET.get("page"))
     unread_ids = [n.pk for n in rows if n.read_at is None]
     response = _render(request, "licensing/notifications.html", {"page": rows, "unread_ids": set(unread_ids)})
-    workflow.notifications_mark_read(user=request.user, ids=unread_ids)
+    notifications_mark_read(user=request.user, ids=unread_ids)
     return response

@@ -14,6 +14,7 @@ from licensing.metrics.models import CaseMetrics, LegacyCase
 from licensing.metrics.services import case_metrics_recompute, legacy_cases_import
 from licensing.metrics.simulation import legacy_cohort_csv, simulate_history
 from licensing.models import Application
+from services.calendar import get_calendar
 
 from .conftest import at
 
@@ -105,7 +106,7 @@ def test_simulated_history_is_recorded_by_the_workflow_itself(catalog, demo_acco
         row.pop("computed_at"), again[pk].pop("computed_at")
         assert again[pk] == row
     # Cases were filed on working days only, with the clock moved.
-    assert all(workflow.get_calendar().is_working_day(d) for d in
+    assert all(get_calendar().is_working_day(d) for d in
                Application.objects.filter(parent__isnull=True).values_list("received_on", flat=True))
     assert Application.objects.filter(state=State.ISSUED).exists()
 

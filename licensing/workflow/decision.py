@@ -1,0 +1,171 @@
+"""Decision (批准): extension (Art. 42), grant, refusal through legal review, withdrawal, issuing."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.tasks import enqueue
+
+from ..caselog import log_append
+from ..constants import DECIDED_STATES, FINAL_STATES, NoticeKind
+from ..deadlines import deadlines_recompute, today
+from ..models import Application
+from ..notices import REMEDIES_EN, REMEDIES_ZH, notice_create
+from .core import finish, fmt, locked, mark_decided, move, save_state
+from .errors import Forbidden, Invalid, NotAllowed
+from .joint import joint_follow
+
+
+@transaction.atomic
+def application_extend(*, application: Application, actor, days: int, reason: str) -> Application:
+    application = locked(application)
+    allowance = application.service_type.extension_limit
+    errors = {}
+    if not isinstance(days, int) or not 1 <= days <= max(allowance, 1):
+        errors["days"] = [_("延长天数应为1至%(max)d个工作日。") % {"max": allowance}]
+    if not reason.strip():
+        errors["reason"] = [_("延长须说明理由并告知申请人。")]
+    if errors:
+        raise Invalid(_("延期信息有误。"), errors=errors)
+    before = move(application, "extend", actor)
+    application.extension_days = days
+    application.extension_reason = reason
+    finish(application, actor, "extend", before, reason=reason, data={"days": days},
+            fields=("extension_days", "extension_reason"))
+    notice_create(
+        application=application, kind=NoticeKind.EXTENSION,
+        lines_zh=[f"因{reason}，经本机关负责人批准，审查期限延长{days}个工作日（《中华人民共和国行政许可法》第四十二条）。",
+                  f"办结期限调整为{fmt(application.statutory_due)}。"],
+        lines_en=[f"With the head of the authority's approval the time limit is extended by {days} working days "
+                  f"(Art. 42). Reason: {reason}", f"New time limit: {fmt(application.statutory_due)}."],
+        facts={"days": days, "statutory_due": application.statutory_due},
+    )
+    return application
+
+
+
+@transaction.atomic
+def application_approve(*, application: Application, actor, opinion: str) -> Application:
+    if not opinion.strip():
+        raise Invalid(_("请填写审批意见。"), errors={"opinion": [_("此项为必填项。")]})
+    application = locked(application)
+    before = move(application, "approve", actor)
+    application.opinion = opinion
+    mark_decided(application)
+    finish(application, actor, "approve", before, reason=opinion, fields=("opinion", "decided_at", "decided_on"))
+    notice_create(
+        application=application, kind=NoticeKind.GRANT,
+        lines_zh=[f"经审查，你单位申请的“{application.service_type.name_zh}”符合法定条件、标准，依照《中华人民共和国行政许可法》"
+                  f"第三十八条，决定准予行政许可。", f"审批意见：{opinion}",
+                  f"电子证照将于{fmt(application.issuance_due)}前颁发，可在网上下载并扫码核验。"],
+        lines_en=[f"Your application '{application.service_type.name_en}' meets the legal conditions and is granted "
+                  "(Art. 38).", f"Opinion: {opinion}",
+                  f"The electronic certificate will be issued by {fmt(application.issuance_due)}."],
+    )
+    enqueue("licensing.issuance.issue_after_approval", application_id=application.pk,
+            actor_id=actor.pk if actor else None)
+    return application
+
+
+@transaction.atomic
+def application_propose_refusal(*, application: Application, actor, reasons: str, legal_basis: str) -> Application:
+    errors = {}
+    if not reasons.strip():
+        errors["reasons"] = [_("此项为必填项。")]
+    if not legal_basis.strip():
+        errors["legal_basis"] = [_("此项为必填项。")]
+    if errors:
+        raise Invalid(_("不予许可须说明理由和依据。"), errors=errors)
+    application = locked(application)
+    before = move(application, "propose_refusal", actor)
+    application.refusal_reasons = reasons
+    application.refusal_legal_basis = legal_basis
+    return finish(application, actor, "propose_refusal", before, reason=reasons, data={"legal_basis": legal_basis},
+                   fields=("refusal_reasons", "refusal_legal_basis"))
+
+
+@transaction.atomic
+def application_confirm_refusal(*, application: Application, actor, opinion: str = "") -> Application:
+    application = locked(application)
+    before = move(application, "confirm_refusal", actor)
+    mark_decided(application)
+    application.closed_at = application.decided_at
+    finish(application, actor, "confirm_refusal", before, reason=opinion,
+            fields=("decided_at", "decided_on", "closed_at"))
+    notice_create(
+        application=application, kind=NoticeKind.REFUSAL,
+        lines_zh=[f"经审查，你单位申请的“{application.service_type.name_zh}”不符合法定条件，决定不予行政许可。",
+                  f"理由：{application.refusal_reasons}", f"依据：{application.refusal_legal_basis}", REMEDIES_ZH],
+        lines_en=["Your application does not meet the legal conditions and is refused.",
+                  f"Reasons: {application.refusal_reasons}", f"Legal basis: {application.refusal_legal_basis}",
+                  REMEDIES_EN],
+        facts={"reasons": application.refusal_reasons, "legal_basis": application.refusal_legal_basis},
+    )
+    return application
+
+
+@transaction.atomic
+def application_return(*, application: Application, actor, opinion: str) -> Application:
+    if not opinion.strip():
+        raise Invalid(_("请说明退回理由。"), errors={"opinion": [_("此项为必填项。")]})
+    application = locked(application)
+    before = move(application, "return_to_review", actor)
+    application.refusal_reasons = ""
+    application.refusal_legal_basis = ""
+    return finish(application, actor, "return", before, reason=opinion,
+                   fields=("refusal_reasons", "refusal_legal_basis"))
+
+
+@transaction.atomic
+def application_withdraw(*, application: Application, actor, reason: str = "") -> Application:
+    application = locked(application)
+    if application.parent_id:
+        raise NotAllowed(_("联办事项请撤回整个联办申请。"), state=application.state)
+    targets = [application, *[locked(t) for t in application.tracks.all()]] if application.joint else [application]
+    if application.joint:
+        if application.applicant.user_id != actor.pk:
+            raise Forbidden(_("您无权撤回该申请。"))
+        if any(t.state in DECIDED_STATES for t in targets[1:]) or application.state in FINAL_STATES:
+            raise NotAllowed(_("已作出决定的申请不能撤回。"), state=application.state)
+        for track in targets[1:]:
+            if track.state not in FINAL_STATES:
+                before = move(track, "withdraw", actor)
+                track.closed_at = timezone.now()
+                deadlines_recompute(track)
+                save_state(track, "closed_at")
+                log_append(application=track, actor=actor, verb="withdraw", from_state=before, to_state=track.state,
+                           reason=reason)
+        joint_follow(parent_id=application.pk, actor=actor)
+        application.refresh_from_db()
+    else:
+        before = move(application, "withdraw", actor)
+        application.closed_at = timezone.now()
+        finish(application, actor, "withdraw", before, reason=reason, fields=("closed_at",))
+    notice_create(application=application, kind=NoticeKind.WITHDRAWAL,
+                  lines_zh=[f"你单位已于{today():%Y年%m月%d日}撤回“{application.service_type.name_zh}”申请，本件办结。"],
+                  lines_en=[f"You withdrew the application on {today().isoformat()}; the case is closed."])
+    return application
+
+
+@transaction.atomic
+def application_mark_issued(*, application: Application, actor, data: dict | None = None) -> Application:
+    """Called by the certificate issuer inside its transaction once the certificate exists."""
+    application = locked(application)
+    before = move(application, "mark_issued", actor, system=True)
+    application.issued_at = timezone.now()
+    application.issued_on = today()
+    application.closed_at = application.issued_at
+    application.issue_error = ""
+    return finish(application, actor, "issue", before, data=data,
+                   fields=("issued_at", "issued_on", "closed_at", "issue_error"))
+
+
+@transaction.atomic
+def application_record_issue_failure(*, application: Application, reason: str) -> None:
+    application = locked(application)
+    application.issue_error = reason[:2000]
+    application.save(update_fields=["issue_error", "updated_at"])
+    log_append(application=application, actor=None, verb="issue_failed", from_state=application.state,
+               to_state=application.state, reason=reason[:2000])

@@ -1,0 +1,30 @@
+"""The workflow's errors; one DRF exception handler maps them to responses."""
+
+
+
+class WorkflowError(Exception):
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, errors: dict | None = None, state: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+        self.state = state
+
+
+class NotAllowed(WorkflowError):
+    """The verb is not allowed from the case's current state (or lost a race)."""
+
+    status = 409
+    code = "not_allowed_in_state"
+
+
+class Forbidden(WorkflowError):
+    status = 403
+    code = "forbidden"
+
+
+class Invalid(WorkflowError):
+    status = 400
+    code = "invalid"

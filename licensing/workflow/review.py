@@ -1,0 +1,105 @@
+"""Review (承办): claiming a case, pauses for special procedures (Art. 45)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from services.calendar import get_calendar
+
+from ..caselog import log_append
+from ..constants import NoticeKind, PauseKind, State
+from ..deadlines import today
+from ..models import Application, ClockPause
+from ..notices import notice_create
+from .core import finish, fmt, locked, move, officer_check
+from .errors import Invalid, NotAllowed
+
+
+@transaction.atomic
+def application_claim(*, application: Application, actor) -> Application:
+    application = locked(application)
+    officer_check(application, actor, "reviewer", "approver")
+    if application.state not in (State.IN_REVIEW, State.PAUSED, State.LEGAL_REVIEW):
+        raise NotAllowed(_("当前状态不能认领。"), state=application.state)
+    if application.claimed_by_id and application.claimed_by_id != actor.pk:
+        raise NotAllowed(_("该办件已由他人认领。"), state=application.state)
+    application.claimed_by = actor
+    application.claimed_at = timezone.now()
+    application.save(update_fields=["claimed_by", "claimed_at", "updated_at"])
+    log_append(application=application, actor=actor, verb="claim", from_state=application.state,
+               to_state=application.state)
+    return application
+
+
+@transaction.atomic
+def application_release(*, application: Application, actor) -> Application:
+    application = locked(application)
+    officer_check(application, actor, "reviewer", "approver")
+    if application.claimed_by_id != actor.pk:
+        raise NotAllowed(_("您未认领该办件。"), state=application.state)
+    application.claimed_by = None
+    application.claimed_at = None
+    application.save(update_fields=["claimed_by", "claimed_at", "updated_at"])
+    log_append(application=application, actor=actor, verb="release", from_state=application.state,
+               to_state=application.state)
+    return application
+
+
+@transaction.atomic
+def application_pause(*, application: Application, actor, kind: str, expected_days: int, reason: str) -> Application:
+    errors = {}
+    if kind not in PauseKind.values:
+        errors["kind"] = [_("特别程序类型无效。")]
+    if not isinstance(expected_days, int) or not 1 <= expected_days <= 120:
+        errors["expected_days"] = [_("预计所需工作日应为1至120之间的整数。")]
+    if not reason.strip():
+        errors["reason"] = [_("此项为必填项。")]
+    if errors:
+        raise Invalid(_("特别程序信息有误。"), errors=errors)
+    application = locked(application)
+    before = move(application, "pause", actor)
+    on = today()
+    ClockPause.objects.create(application=application, kind=kind, reason=reason, expected_days=expected_days,
+                              started_on=on, started_at=timezone.now(), started_by=actor)
+    finish(application, actor, "pause", before, reason=reason, data={"kind": kind, "expected_days": expected_days})
+    expected_end = get_calendar().add_working_days(on, expected_days)
+    label = PauseKind(kind).label
+    notice_create(
+        application=application, kind=NoticeKind.PAUSE,
+        lines_zh=[f"你单位的申请需进行{label}，依照《中华人民共和国行政许可法》第四十五条，所需时间不计入办理期限。",
+                  f"自{on:%Y年%m月%d日}起，预计需要{expected_days}个工作日（约至{expected_end:%Y年%m月%d日}）。理由：{reason}"],
+        lines_en=[f"Your application needs a special procedure ({PauseKind(kind).name.lower().replace('_', ' ')}); "
+                  "by Art. 45 of the Administrative Licensing Law its time is not counted.",
+                  f"From {on.isoformat()}, expected to take {expected_days} working days (until about "
+                  f"{expected_end.isoformat()}). Reason: {reason}"],
+        facts={"kind": kind, "expected_days": expected_days, "expected_end": expected_end},
+    )
+    return application
+
+
+@transaction.atomic
+def application_resume(*, application: Application, actor, result: str) -> Application:
+    if not result.strip():
+        raise Invalid(_("请填写特别程序的结果。"), errors={"result": [_("此项为必填项。")]})
+    application = locked(application)
+    before = move(application, "resume", actor)
+    pause = application.pauses.get(ended_on__isnull=True)
+    pause.ended_on = today()
+    pause.ended_at = timezone.now()
+    pause.ended_by = actor
+    pause.result = result
+    pause.save(update_fields=["ended_on", "ended_at", "ended_by", "result"])
+    paused_days = get_calendar().working_days(pause.started_on, pause.ended_on)
+    finish(application, actor, "resume", before, reason=result, data={"kind": pause.kind, "paused_days": paused_days})
+    notice_create(
+        application=application, kind=NoticeKind.RESUME,
+        lines_zh=[f"{PauseKind(pause.kind).label}已于{pause.ended_on:%Y年%m月%d日}结束，结果：{result}",
+                  f"办理期限恢复计算，承诺办结日期调整为{fmt(application.committed_due)}，"
+                  f"法定办结期限调整为{fmt(application.statutory_due)}。"],
+        lines_en=[f"The special procedure ended on {pause.ended_on.isoformat()}. Result: {result}",
+                  f"The clock runs again: promised decision by {fmt(application.committed_due)}, statutory limit "
+                  f"{fmt(application.statutory_due)}."],
+    )
+    return application
