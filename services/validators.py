@@ -1,19 +1,24 @@
 """Validators for identifiers used across the catalog."""
 
+from stdnum.cn import uscc
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 # GB 32100-2015: 18 characters from this 31-character alphabet (no I, O, S, V, Z).
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
 def credit_code_check_char(first17: str) -> str:
-    total = sum(CREDIT_CODE_ALPHABET.index(c) * w for c, w in zip(first17, CREDIT_CODE_WEIGHTS, strict=True))
-    return CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
+    """The 18th character for the first 17; ValueError unless they are 17 characters of the alphabet."""
+    if len(first17) != 17 or any(c not in CREDIT_CODE_ALPHABET for c in first17):
+        raise ValueError("a credit code's first 17 characters come from the GB 32100 alphabet")
+    return uscc.calc_check_digit(first17)
 
 
 def is_valid_credit_code(value: str) -> bool:
+    # The shape check is ours, not uscc.validate's: that one wants digits in the first 8 places,
+    # but GB 32100 registration-authority codes include A, N and Y (e.g. N for rural collectives).
     value = (value or "").strip().upper()
     if len(value) != 18 or any(c not in CREDIT_CODE_ALPHABET for c in value):
         return False

@@ -7,9 +7,11 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from stdnum.iso7064 import mod_37_36
+
+# ISO 7064 hybrid MOD 37,36: the 36 alphanumerics, check character included (no '*', which belongs
+# to the pure MOD 37-2). stdnum's default alphabet is exactly this one.
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_VALUE = {ch: i for i, ch in enumerate(_ALPHABET)}
-_M = 36  # ISO 7064 hybrid system MOD 37,36: M = 36, M + 1 = 37
 
 IDENTIFIER_ROOT = "1.2.156.3005.2"
 # Type code: the 18-character USCC of the ministry that defines the licence type, then 3 digits.
@@ -24,30 +26,20 @@ _IDENTIFIER = re.compile(
 LICENCE_KINDS = ("SCXK", "SYXK")  # 实验动物生产许可证 / 使用许可证
 
 
-def _hybrid_state(s: str) -> int:
+def _alphanumerics(s: str) -> str:
     # Characters outside the alphabet (the '.' separators) take no part in the check.
-    p = _M
-    for ch in s.upper():
-        value = _VALUE.get(ch)
-        if value is None:
-            continue
-        p = (2 * ((p + value) % _M or _M)) % (_M + 1)
-    return p
+    return "".join(ch for ch in s.upper() if ch in _ALPHABET)
 
 
 def mod37_36_check_char(s: str) -> str:
     """ISO 7064 MOD 37,36 (hybrid) check character over the alphanumerics of `s`."""
-    return _ALPHABET[(_M + 1 - _hybrid_state(s)) % _M]
+    return mod_37_36.calc_check_digit(_alphanumerics(s), _ALPHABET)
 
 
 def mod37_36_is_valid(s: str) -> bool:
     """True when the last alphanumeric of `s` is the correct check character for the ones before it."""
-    chars = [ch for ch in s.upper() if ch in _VALUE]
-    if len(chars) < 2:
-        return False
-    # Standard validation: running the check character through the system must leave the remainder 1.
-    p = _hybrid_state("".join(chars[:-1]))
-    return (p + _VALUE[chars[-1]]) % _M == 1
+    chars = _alphanumerics(s)
+    return len(chars) >= 2 and mod_37_36.is_valid(chars, _ALPHABET)
 
 
 def certificate_identifier(*, type_code: str, issuer_code: str, serial: str, version: int) -> str:

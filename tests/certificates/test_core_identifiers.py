@@ -24,6 +24,36 @@ REAL = [
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
+def reference_check_char(s: str) -> str:
+    """ISO 7064 §7 hybrid system MOD 37,36 written out: P1 = 36; S = (P + a) mod 36 with 0 read as 36;
+    next P = 2S mod 37; the check character a makes the last (P + a) mod 36 equal 1."""
+    p = 36
+    for ch in s:
+        p = (2 * ((p + ALPHABET.index(ch)) % 36 or 36)) % 37
+    return ALPHABET[(1 - p) % 36]
+
+
+def test_check_character_and_validation_agree_with_the_standard_on_random_input():
+    rng = random.Random(3736)
+    for _ in range(3000):
+        body = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 60)))
+        check = reference_check_char(body)
+        assert mod37_36_check_char(body) == check, body
+        # Separators and lower case take no part in the check.
+        spaced = ".".join(body[i : i + 7] for i in range(0, len(body), 7)).lower()
+        assert mod37_36_check_char(spaced) == check, spaced
+        if body:
+            assert mod37_36_is_valid(body + check), body
+            wrong = rng.choice([ch for ch in ALPHABET if ch != check])
+            assert not mod37_36_is_valid(body + wrong), body + wrong
+
+
+def test_fewer_than_two_alphanumerics_are_never_valid():
+    assert not mod37_36_is_valid("")
+    assert not mod37_36_is_valid("...")
+    assert not mod37_36_is_valid(mod37_36_check_char(""))
+
+
 @pytest.mark.parametrize("identifier", REAL)
 def test_check_character_matches_real_identifiers(identifier):
     parts = parse_identifier(identifier)

@@ -25,6 +25,42 @@ def test_the_check_character_matches_the_standard_for_random_codes():
         assert credit_code_check_char(first17) == reference_check_char(first17), first17
 
 
+def reference_is_valid(value) -> bool:
+    """Shape from GB 32100 §4 (18 characters of Table 1, letters allowed anywhere, e.g. the N and Y
+    registration-authority codes), check character from §4.3; lower case and surrounding spaces tolerated."""
+    value = (value or "").strip().upper()
+    return len(value) == 18 and all(c in ALPHABET for c in value) and reference_check_char(value[:17]) == value[17]
+
+
+def test_validity_matches_the_standard_for_random_strings():
+    rng = random.Random(2015)
+    for _ in range(3000):
+        first17 = "".join(rng.choice(ALPHABET) for _ in range(17))
+        code = first17 + rng.choice([reference_check_char(first17), rng.choice(ALPHABET)])
+        mutate = rng.randrange(5)
+        if mutate == 1:  # a character outside the alphabet, or a separator
+            i = rng.randrange(18)
+            code = code[:i] + rng.choice("IOSVZ- ") + code[i + 1 :]
+        elif mutate == 2:  # one character short or long
+            code = code[:17] if rng.random() < 0.5 else code + rng.choice(ALPHABET)
+        elif mutate == 3:
+            code = f" {code.lower()} "
+        assert is_valid_credit_code(code) == reference_is_valid(code), repr(code)
+
+
+def test_codes_of_registration_authorities_with_a_letter_are_valid():
+    for first17 in ["N2530102MA0000001", "Y1530100MB0000002", "A1100000MB0000003"]:
+        assert is_valid_credit_code(first17 + reference_check_char(first17))
+
+
+@pytest.mark.parametrize(
+    "first17", ["91350100M000100Y", "91350100M000100Y43", "91350100m000100Y4", "91350100I000100Y4"]
+)
+def test_the_check_character_needs_seventeen_characters_of_the_alphabet(first17):
+    with pytest.raises(ValueError):
+        credit_code_check_char(first17)
+
+
 @pytest.mark.parametrize(
     "code",
     [
