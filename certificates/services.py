@@ -50,10 +50,11 @@ class IssueError(IssueRefused):
 
 
 class CertificateActionError(Exception):
-    def __init__(self, message: str, *, status: int = 409) -> None:
+    def __init__(self, message: str, *, status: int = 409, code: str = "not_allowed") -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        self.code = code
 
 
 def type_code(kind: str) -> str:
@@ -335,6 +336,13 @@ def certificate_propose_revocation(*, certificate: Certificate, actor, reason: s
     return certificate
 
 
+def revocation_proposed_by(*, certificate: Certificate, user) -> bool:
+    """Whether `user` proposed the pending revocation, and so may not confirm it: whoever proposes
+    a revocation is not its legal reviewer (separation of duties, DESIGN §3)."""
+    return bool(certificate.revocation_proposed_by_id) and certificate.revocation_proposed_by_id == getattr(
+        user, "pk", None)
+
+
 @transaction.atomic
 def certificate_revoke(*, certificate: Certificate, actor, opinion: str = "") -> Certificate:
     """The legal reviewer confirms a proposed revocation (legal review before the decision)."""
@@ -342,6 +350,9 @@ def certificate_revoke(*, certificate: Certificate, actor, opinion: str = "") ->
     certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if not certificate.revocation_proposed_by_id:
         raise CertificateActionError(_("撤销须先由审批人员提出并说明理由和依据。"))
+    if revocation_proposed_by(certificate=certificate, user=actor):
+        raise CertificateActionError(_("提请撤销的人员不能确认该撤销，须由另一名法制审核人员确认。"), status=403,
+                                     code="same_officer")
     if certificate.status not in (CertificateStatus.VALID, CertificateStatus.SUSPENDED):
         raise CertificateActionError(_("该证照已失效，不能撤销。"))
     reason = certificate.revocation_reason + (f"（法制审核意见：{opinion}）" if opinion else "")

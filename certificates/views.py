@@ -108,6 +108,7 @@ def certificate_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "certificates/certificate.html", {
         "certificate": certificate, "fields": public_fields(certificate), "is_holder": is_holder,
         "roles": officer_roles(request.user), "events": certificate.events.select_related("actor"),
+        "own_revocation_proposal": services.revocation_proposed_by(certificate=certificate, user=request.user),
         "verify_url": qr_url(host=settings.TONGBAN_VERIFY_HOST, cose=bytes(certificate.token)),
     })
 

@@ -165,7 +165,7 @@ class CertificateActionView(APIView):
         try:
             certificate = services.ACTIONS[action](certificate, request.user, request.data)
         except services.CertificateActionError as exc:
-            return Response({"detail": exc.message, "code": "not_allowed"}, status=exc.status)
+            return Response({"detail": exc.message, "code": exc.code}, status=exc.status)
         return Response(public_fields(certificate) | {"status": certificate.status})
 
 
