@@ -18,6 +18,42 @@ class State(models.TextChoices):
     WITHDRAWN = "withdrawn", _("已撤回")
 
 
+class Stage(models.TextChoices):
+    """Inside `in_review`: whose turn it is (三级审查: 承办 → 审核/批准)."""
+
+    HANDLING = "handling", _("承办")
+    DECISION = "decision", _("批准")
+
+
+class CaseVerb(models.TextChoices):
+    """The case log's vocabulary: every act on a case, by the officers, the applicant or the system."""
+
+    CREATE = "create", _("创建草稿")
+    SUBMIT = "submit", _("提交申请")
+    CORRECT_DATA = "correct_data", _("补正申请信息")
+    CORRECT_MATERIAL = "correct_material", _("补正材料")
+    ACCEPT = "accept", _("受理")
+    DEEM_ACCEPTED = "deem_accepted", _("逾期视为受理")
+    REQUEST_CORRECTION = "request_correction", _("一次性告知补正")
+    RESUBMIT = "resubmit", _("补正后重新提交")
+    REFUSE_ACCEPTANCE = "refuse_acceptance", _("不予受理")
+    CLAIM = "claim", _("认领")
+    RELEASE = "release", _("释放认领")
+    PAUSE = "pause", _("启动特别程序")
+    RESUME = "resume", _("结束特别程序")
+    RECOMMEND = "recommend", _("提出承办意见")
+    SEND_BACK = "send_back", _("退回承办")
+    EXTEND = "extend", _("延长审查期限")
+    APPROVE = "approve", _("准予许可")
+    PROPOSE_REFUSAL = "propose_refusal", _("拟不予许可")
+    CONFIRM_REFUSAL = "confirm_refusal", _("确认不予许可")
+    RETURN = "return", _("退回重新审查")
+    WITHDRAW = "withdraw", _("撤回申请")
+    ISSUE = "issue", _("颁发证照")
+    ISSUE_FAILED = "issue_failed", _("发证失败")
+    TRACKS = "tracks", _("联办状态更新")
+
+
 FINAL_STATES = {State.NOT_ACCEPTED, State.REFUSED, State.ISSUED, State.WITHDRAWN}
 DECIDED_STATES = {State.APPROVED, State.REFUSED, State.ISSUED}
 OPEN_STATES = {State.SUBMITTED, State.CORRECTION_REQUESTED, State.IN_REVIEW, State.PAUSED,

@@ -11,13 +11,16 @@ from django.utils.translation import gettext_lazy as _
 
 from services.validators import validate_credit_code
 
-from .constants import STATUS_CODES, NoticeKind, PauseKind, State, SubmissionKind
+from .constants import STATUS_CODES, NoticeKind, PauseKind, Stage, State, SubmissionKind
 from .permissions import (
     extension_available,
-    no_open_correction,
+    in_decision_stage,
+    in_handling_stage,
+    no_correction_yet,
     pause_allowed,
     perm_applicant,
     perm_role,
+    perm_stage_officer,
     prerequisite_tracks_approved,
 )
 
@@ -76,6 +79,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
     points = models.JSONField(_("积分明细"), default=dict, blank=True)
 
     state = FSMField(_("状态"), default=State.DRAFT, choices=State.choices, protected=True, db_index=True)
+    stage = models.CharField(_("审查环节"), max_length=10, choices=Stage.choices, blank=True,
+                             help_text=_("审查中的办件由承办人提出意见，再由审批人决定"))
+    original_licence_number = models.CharField(_("原许可证编号"), max_length=40, blank=True,
+                                               help_text=_("变更、延续、注销申请所针对的有效许可证"))
 
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -104,12 +111,26 @@ class Application(ConcurrentTransitionMixin, models.Model):
     extension_days = models.PositiveSmallIntegerField(_("延长工作日"), default=0)
     extension_reason = models.TextField(_("延长理由"), blank=True)
     correction_rounds = models.PositiveSmallIntegerField(_("补正次数"), default=0)
+    handling_opinion = models.TextField(_("承办意见"), blank=True)
+    recommended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("承办意见提出人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recommended_at = models.DateTimeField(_("承办意见时间"), null=True, blank=True)
     opinion = models.TextField(_("审批意见"), blank=True)
+    refusal_proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("拟不予许可提出人"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
     refusal_reasons = models.TextField(_("不予许可理由"), blank=True)
     refusal_legal_basis = models.TextField(_("不予许可依据"), blank=True)
     non_acceptance_reason = models.TextField(_("不予受理理由"), blank=True)
     competent_authority = models.CharField(_("有权机关"), max_length=160, blank=True)
     issue_error = models.TextField(_("发证失败原因"), blank=True)
+    issue_error_permanent = models.BooleanField(
+        _("发证失败须人工处理"), default=False, help_text=_("原因须由审批人处理，不自动重试"))
+    issue_attempts = models.PositiveSmallIntegerField(_("发证尝试次数"), default=0)
+    issue_retry_at = models.DateTimeField(_("下次自动重试发证"), null=True, blank=True)
 
     claimed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("承办人"), null=True, blank=True, on_delete=models.SET_NULL,
@@ -152,7 +173,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         pass
 
     @transition(field=state, source=State.SUBMITTED, target=State.CORRECTION_REQUESTED,
-                permission=perm_role("intake"), conditions=[no_open_correction])
+                permission=perm_role("intake"), conditions=[no_correction_yet])
     def request_correction(self) -> None:
         pass
 
@@ -175,20 +196,29 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def resume(self) -> None:
         pass
 
+    @transition(field=state, source=State.IN_REVIEW, target=State.IN_REVIEW, permission=perm_role("reviewer"),
+                conditions=[in_handling_stage])
+    def recommend(self) -> None:
+        """The handling officer's opinion (承办意见) hands the case to the approver."""
+
+    @transition(field=state, source=State.IN_REVIEW, target=State.IN_REVIEW, permission=perm_role("approver"),
+                conditions=[in_decision_stage])
+    def send_back(self) -> None:
+        """The approver returns the case to the handling officer with a reason."""
+
     @transition(field=state, source=State.IN_REVIEW, target=State.IN_REVIEW, permission=perm_role("approver"),
                 conditions=[extension_available])
     def extend(self) -> None:
         pass
 
     @transition(field=state, source=State.IN_REVIEW, target=State.APPROVED, permission=perm_role("approver"),
-                conditions=[prerequisite_tracks_approved])
+                conditions=[in_decision_stage, prerequisite_tracks_approved])
     def approve(self) -> None:
         pass
 
-    @transition(field=state, source=State.IN_REVIEW, target=State.LEGAL_REVIEW,
-                permission=perm_role("reviewer", "approver"))
+    @transition(field=state, source=State.IN_REVIEW, target=State.LEGAL_REVIEW, permission=perm_stage_officer)
     def propose_refusal(self) -> None:
-        pass
+        """By the handling officer in the handling stage, or by the approver in the decision stage."""
 
     @transition(field=state, source=State.LEGAL_REVIEW, target=State.REFUSED,
                 permission=perm_role("legal_reviewer"))
@@ -260,6 +290,9 @@ class CorrectionNotice(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="corrections")
     items = models.JSONField(_("补正事项"))
+    snapshot = models.JSONField(
+        _("告知时的内容"), default=dict, blank=True,
+        help_text=_("告知补正时所涉申请信息字段的值和材料的摘要，用于核对是否已补正"))
     issued_at = models.DateTimeField(_("告知时间"))
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     resolved_at = models.DateTimeField(_("补正完成时间"), null=True, blank=True)

@@ -46,8 +46,23 @@ def perm_applicant(instance, user) -> bool:
     return instance.applicant.user_id == user.pk
 
 
-def no_open_correction(instance) -> bool:
-    return not instance.corrections.filter(resolved_at__isnull=True).exists()
+def perm_stage_officer(instance, user) -> bool:
+    """The officer whose turn it is: a reviewer in the handling stage, an approver in the decision stage."""
+    role = "approver" if instance.stage == "decision" else "reviewer"
+    return perm_role(role)(instance, user)
+
+
+def no_correction_yet(instance) -> bool:
+    """Art. 32: the correction notice is given once, listing every deficient item."""
+    return instance.correction_rounds == 0 and not instance.corrections.exists()
+
+
+def in_handling_stage(instance) -> bool:
+    return instance.stage == "handling"
+
+
+def in_decision_stage(instance) -> bool:
+    return instance.stage == "decision"
 
 
 def pause_allowed(instance) -> bool:
