@@ -10,7 +10,9 @@ class LicensingConfig(AppConfig):
         from services.api.views import service_detail_extensions
         from services.calendar import calendar_changed_hooks
         from services.catalog.forms import FORMS, form_schema
+        from services.demo import demo_seeders
 
+        from .demo import seed_demo_applicants
         from .metrics.services import case_metrics_recompute
         from .workflow import deadlines_recompute_years
 
@@ -21,3 +23,4 @@ class LicensingConfig(AppConfig):
         service_detail_extensions.append(
             lambda service_type: {"form": form_schema(service_type.code)} if service_type.code in FORMS else {}
         )
+        demo_seeders.register(seed_demo_applicants)
