@@ -230,7 +230,9 @@ def application_payload(application: Application, *, request, on=None) -> dict:
                    for track in application.tracks.all()],
         "notices": [{"id": n.pk, "kind": n.kind, "number": n.number, "issued_at": n.issued_at,
                      "title": n.content.get("title_zh"),
-                     "url": request.build_absolute_uri(reverse("notice-document", args=[n.pk]))}
+                     "url": request.build_absolute_uri(reverse("api-notice", args=[n.pk])),
+                     "pdf_url": request.build_absolute_uri(reverse("api-notice-pdf", args=[n.pk])),
+                     "page_url": request.build_absolute_uri(reverse("notice-document", args=[n.pk]))}
                     for n in application.notices.all()],
         "log": _log(application),
     })

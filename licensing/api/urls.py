@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import notices, views
 
 urlpatterns = [
     path("applications/", views.ApplicationListView.as_view(), name="api-applications"),
@@ -10,6 +10,8 @@ urlpatterns = [
     path("applications/<int:pk>/submit/", views.SubmitView.as_view(), name="api-application-submit"),
     *[path(f"applications/<int:pk>/{verb}/", view.as_view(), name=f"api-application-{verb}")
       for verb, view in views.VERB_VIEWS.items()],
+    path("notices/<int:pk>/", notices.NoticeDetailView.as_view(), name="api-notice"),
+    path("notices/<int:pk>/pdf/", notices.NoticePdfView.as_view(), name="api-notice-pdf"),
     path("queue/", views.QueueView.as_view(), name="api-queue"),
     path("status/", views.StatusView.as_view(), name="api-status"),
 ]
