@@ -48,9 +48,10 @@ run: install system-deps
 	@echo "    API docs           http://$(HOST):$(PORT)/api/docs/"
 	@echo "    metrics dashboard  http://$(HOST):$(PORT)/dashboard/        (supervisor)"
 	@echo "  demo logins (password: $${DEMO_PASSWORD:-tongban-demo}):"
-	@echo "    applicant, employer            applicants"
-	@echo "    intake, reviewer, approver, legal, supervisor   provincial S&T department"
-	@echo "    kunming-intake                 Kunming S&T bureau;  exit-entry  exit-entry bureau"
+	@echo "    applicant, employer                                                   applicants"
+	@echo "    intake, reviewer, approver, legal, supervisor                         provincial S&T department"
+	@echo "    exit-entry (intake, reviewer), exit-entry-approver, exit-entry-legal  exit-entry bureau"
+	@echo "    kunming-intake, kunming-reviewer, kunming-approver, kunming-legal     Kunming S&T bureau"
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -1,6 +1,9 @@
 """Accounts: API tokens, login throttling (API and login page), and the demo accounts."""
 
 import io
+import itertools
+import re
+from pathlib import Path
 
 import pytest
 from rest_framework.authtoken.models import Token
@@ -14,7 +17,7 @@ from django.core.management import call_command
 
 from licensing.models import Applicant
 from services.constants import Role
-from services.models import Officer
+from services.models import Officer, StaffRole
 from services.validators import is_valid_credit_code
 from tests.factories import UserFactory
 
@@ -135,8 +138,13 @@ OFFICERS = {
     "approver": ("yn-kjt", {"approver"}),
     "legal": ("yn-kjt", {"legal_reviewer"}),
     "supervisor": ("yn-kjt", {"supervisor"}),
+    "exit-entry": ("yn-crj", {"intake", "reviewer"}),
+    "exit-entry-approver": ("yn-crj", {"approver"}),
+    "exit-entry-legal": ("yn-crj", {"legal_reviewer"}),
     "kunming-intake": ("km-kjj", {"intake"}),
-    "exit-entry": ("yn-crj", set(Role.values)),
+    "kunming-reviewer": ("km-kjj", {"reviewer"}),
+    "kunming-approver": ("km-kjj", {"approver"}),
+    "kunming-legal": ("km-kjj", {"legal_reviewer"}),
 }
 APPLICANTS = ["applicant", "employer"]
 
@@ -180,4 +188,46 @@ def test_running_seed_demo_twice_is_safe(demo_accounts, demo_password):
     assert (user_model.objects.count(), Officer.objects.count(), Applicant.objects.count()) == before
     assert user_model.objects.get(username="applicant").check_password("my-own-new-password")
     assert user_model.objects.get(username="intake").check_password(demo_password)
-    assert Officer.objects.get(user__username="exit-entry").role_codes() == set(Role.values)
+
+
+def test_running_seed_demo_again_brings_back_the_demo_roles(demo_accounts):
+    # An exit-entry account from before the bureau had its own approver and legal reviewer held every role.
+    officer = Officer.objects.get(user__username="exit-entry")
+    officer.roles.set(StaffRole.objects.all())
+    call_command("seed_demo", stdout=io.StringIO())
+    assert officer.role_codes() == {"intake", "reviewer"}
+    for username, (authority, roles) in OFFICERS.items():
+        officer = Officer.objects.get(user__username=username)
+        assert (officer.authority.code, officer.role_codes()) == (authority, roles), username
+
+
+@pytest.mark.parametrize("authority", ["yn-kjt", "yn-crj", "km-kjj"])
+def test_every_authority_can_finish_a_case_with_separation_of_duties(demo_accounts, authority):
+    holders = {
+        role: set(Officer.objects.filter(authority__code=authority, roles__code=role)
+                  .values_list("user__username", flat=True))
+        for role in (Role.INTAKE, Role.REVIEWER, Role.APPROVER, Role.LEGAL_REVIEWER)
+    }
+    assert all(holders.values()), holders
+    # Who recommends does not approve; who proposes a refusal (reviewer or approver) does not confirm it.
+    assert any(
+        len({reviewer, approver, legal}) == 3
+        for reviewer, approver, legal in itertools.product(
+            holders[Role.REVIEWER], holders[Role.APPROVER], holders[Role.LEGAL_REVIEWER]
+        )
+    ), holders
+
+
+def readme_demo_logins() -> list[str]:
+    """The first column of the README's "Roles and demo logins" table."""
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Roles and demo logins", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^\| `([^`]+)` \|", section, flags=re.MULTILINE)
+
+
+def test_the_readme_lists_every_demo_login(demo_accounts):
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    seeded = re.search(r"^demo accounts: (.+)$", out.getvalue(), flags=re.MULTILINE)[1].split(", ")
+    assert set(seeded) == {*OFFICERS, *APPLICANTS, "admin"}
+    assert sorted(readme_demo_logins()) == sorted(seeded)
