@@ -84,13 +84,33 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tongban.sqlite3'}"),
+
+def sqlite_options() -> dict:
+    """SQLite under concurrent officers: Django's default DEFERRED transactions read first and then
+    fail at once with "database is locked" when two try to upgrade to a write. IMMEDIATE takes the
+    write lock at BEGIN and waits up to SQLITE_TIMEOUT seconds for it, so the second officer sees
+    the first one's commit (a 409, as on PostgreSQL); WAL lets reads go on during a write. The
+    pragmas are harmless on `:memory:`, which keeps its own journal mode."""
+    return {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": float(os.environ.get("SQLITE_TIMEOUT", "20")),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+
+
+def database_from_url(url: str) -> dict:
+    """Django's database settings from a DATABASE_URL, with the SQLite options for an SQLite URL."""
+    config = dj_database_url.parse(
+        url,
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
         conn_health_checks=env_bool("DB_CONN_HEALTH_CHECKS", False),
     )
-}
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {**sqlite_options(), **config.get("OPTIONS", {})}
+    return config
+
+
+DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tongban.sqlite3'}"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
@@ -175,10 +195,22 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-# Task seam: without a broker, tasks run in-process after the transaction commits.
+# Task seam (services.tasks): without a broker, tasks run in-process after the transaction commits;
+# with one they run on `celery -A config worker`, and `celery -A config beat` schedules the periodic ones.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True  # nothing waits for a task's result, so there is no result backend
+# A task is acknowledged when it has run, so a worker lost mid-task leaves it to another (tasks are
+# idempotent); each worker process reserves one message at a time, so long PDF renderings don't hold others.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The deadline sweep (deemed acceptances, yellow and red alerts) runs this often under `celery beat`.
+TONGBAN_SWEEP_INTERVAL_SECONDS = float(os.environ.get("TONGBAN_SWEEP_INTERVAL_SECONDS", "900"))
 
 # Tongban domain settings.
 TONGBAN_SITE_URL = os.environ.get("TONGBAN_SITE_URL", "http://127.0.0.1:8000")
