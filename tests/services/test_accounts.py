@@ -231,3 +231,33 @@ def test_the_readme_lists_every_demo_login(demo_accounts):
     seeded = re.search(r"^demo accounts: (.+)$", out.getvalue(), flags=re.MULTILINE)[1].split(", ")
     assert set(seeded) == {*OFFICERS, *APPLICANTS, "admin"}
     assert sorted(readme_demo_logins()) == sorted(seeded)
+
+
+def test_a_demo_seeder_is_registered_once():
+    from licensing.demo import seed_demo_applicants
+    from services.demo import DemoSeederRegistry, demo_seeders
+
+    assert seed_demo_applicants in demo_seeders
+    registry = DemoSeederRegistry()
+    registry.register(seed_demo_applicants)
+    with pytest.raises(ValueError, match="already registered"):
+        registry.register(seed_demo_applicants)
+    assert list(registry) == [seed_demo_applicants]
+
+
+def test_a_failing_demo_seeder_rolls_back_every_demo_account(demo_accounts, monkeypatch):
+    from services.demo import DemoSeederRegistry
+
+    def broken(*, password):
+        raise RuntimeError("broken seeder")
+
+    registry = DemoSeederRegistry()
+    registry.register(broken)
+    monkeypatch.setattr("services.management.commands.seed_demo.demo_seeders", registry)
+    Officer.objects.get(user__username="exit-entry").roles.set(StaffRole.objects.all())
+    get_user_model().objects.filter(username="kunming-legal").delete()
+    with pytest.raises(RuntimeError, match="broken seeder"):
+        call_command("seed_demo", stdout=io.StringIO())
+    # The officers seeded before the failing seeder ran are undone with it.
+    assert Officer.objects.get(user__username="exit-entry").role_codes() == set(Role.values)
+    assert not get_user_model().objects.filter(username="kunming-legal").exists()
