@@ -1,4 +1,6 @@
-"""Celery application, used only when CELERY_BROKER_URL is set (see config.tasks)."""
+"""The Celery application (`celery -A config worker` / `celery -A config beat`), used when
+CELERY_BROKER_URL is set: one generic task runs whatever services.tasks has registered, and the beat
+schedule is the registry's periodic tasks."""
 
 import os
 
@@ -6,16 +8,37 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
+from services.tasks import CELERY_TASK, periodic_tasks, run_registered  # noqa: E402
+
 app = Celery("tongban")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.beat_schedule = {
-    "sweep-deadlines": {"task": "config.tasks.run_task", "schedule": 15 * 60,
-                        "args": ("licensing.services.deadlines_sweep_task", {})},
-}
+# Web threads and management commands send through this app too (services.tasks uses current_app).
+app.set_default()
 
 
-@app.task(name="config.tasks.run_task", acks_late=True)
-def run_task(path: str, kwargs: dict) -> None:
-    from config.tasks import run_now
+@app.task(name=CELERY_TASK, acks_late=True)
+def run(name: str, kwargs: dict) -> None:
+    run_registered(name, kwargs)
 
-    run_now(path, kwargs)
+
+def registry_beat_schedule() -> dict:
+    """One beat entry per periodic task in the registry; Django's apps must be ready (they register)."""
+    return {
+        f"periodic:{entry.name}": {"task": CELERY_TASK, "schedule": entry.every, "args": (entry.name, {})}
+        for entry in periodic_tasks()
+    }
+
+
+@app.on_after_finalize.connect
+def _beat_schedule_from_registry(sender: Celery, **kwargs) -> None:
+    # Finalising comes after django.setup() in the worker and beat (Celery's Django fix-up) and in
+    # the web process; the setup below only matters to a script that finalises the app first.
+    from django.apps import apps
+
+    if not apps.ready:
+        import django
+
+        django.setup()
+    # Entries of a CELERY_BEAT_SCHEDULE setting stay, beside the registry's (the system check
+    # tongban.E001 refuses any that names an unknown task).
+    sender.conf.beat_schedule = {**registry_beat_schedule(), **sender.conf.beat_schedule}

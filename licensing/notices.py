@@ -7,8 +7,9 @@ from django.core.mail import send_mail
 from django.db.models import Count
 from django.utils import timezone
 
-from config.tasks import enqueue
+from services.tasks import enqueue
 
+from . import tasks
 from .constants import NoticeKind
 from .models import Application, Notice, Notification
 
@@ -58,7 +59,7 @@ def notice_create(*, application: Application, kind: str, lines_zh: list[str], l
         subject=f"【{authority.name_zh}】{label}：{application.case_number}",
         body="\n".join(lines_zh),
     )
-    enqueue("licensing.notices.send_notification_email", notification_id=notification.pk)
+    enqueue(tasks.send_notification_email, notification_id=notification.pk)
     return notice
 
 

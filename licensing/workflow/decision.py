@@ -6,8 +6,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.tasks import enqueue
+from services.tasks import enqueue
 
+from .. import tasks
 from ..caselog import log_append
 from ..constants import DECIDED_STATES, FINAL_STATES, NoticeKind
 from ..deadlines import deadlines_recompute, today
@@ -64,7 +65,7 @@ def application_approve(*, application: Application, actor, opinion: str) -> App
                   "(Art. 38).", f"Opinion: {opinion}",
                   f"The electronic certificate will be issued by {fmt(application.issuance_due)}."],
     )
-    enqueue("licensing.issuance.issue_after_approval", application_id=application.pk,
+    enqueue(tasks.issue_certificate, application_id=application.pk,
             actor_id=actor.pk if actor else None)
     return application
 
