@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from .constants import SYSTEM_ACTOR
+from .constants import SYSTEM_ACTOR, CaseVerb
 from .models import Application, CaseLogEntry
 
 GENESIS = "0" * 64
@@ -29,6 +29,8 @@ def entry_digest(*, prev_hash: str, application_id: int, seq: int, at: dt.dateti
 def log_append(*, application: Application, actor, verb: str, from_state: str, to_state: str,
                reason: str = "", data: dict | None = None) -> CaseLogEntry:
     """Append one row; the caller holds the application's row lock, so `seq` is serial."""
+    if verb not in CaseVerb.values:
+        raise ValueError(f"{verb!r} is not a case-log verb (licensing.constants.CaseVerb)")
     last = CaseLogEntry.objects.filter(application=application).order_by("-seq").values("seq", "hash").first()
     seq = (last["seq"] + 1) if last else 1
     prev_hash = last["hash"] if last else GENESIS

@@ -40,18 +40,18 @@ class CaseVerb(models.TextChoices):
     CLAIM = "claim", _("认领")
     RELEASE = "release", _("释放认领")
     PAUSE = "pause", _("启动特别程序")
-    RESUME = "resume", _("结束特别程序")
+    RESUME = "resume", _("特别程序结束")
     RECOMMEND = "recommend", _("提出承办意见")
     SEND_BACK = "send_back", _("退回承办")
     EXTEND = "extend", _("延长审查期限")
     APPROVE = "approve", _("准予许可")
-    PROPOSE_REFUSAL = "propose_refusal", _("拟不予许可")
-    CONFIRM_REFUSAL = "confirm_refusal", _("确认不予许可")
+    PROPOSE_REFUSAL = "propose_refusal", _("拟不予许可，提交法制审核")
+    CONFIRM_REFUSAL = "confirm_refusal", _("决定不予许可")
     RETURN = "return", _("退回重新审查")
-    WITHDRAW = "withdraw", _("撤回申请")
+    WITHDRAW = "withdraw", _("申请人撤回")
     ISSUE = "issue", _("颁发证照")
     ISSUE_FAILED = "issue_failed", _("发证失败")
-    TRACKS = "tracks", _("联办状态更新")
+    TRACKS = "tracks", _("分项办理进度更新")
 
 
 FINAL_STATES = {State.NOT_ACCEPTED, State.REFUSED, State.ISSUED, State.WITHDRAWN}
@@ -135,3 +135,6 @@ SPECIES = {
 }
 
 SYSTEM_ACTOR = "system"
+
+# The longest special procedure an officer may announce at once (working days).
+MAX_PAUSE_DAYS = 120

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from services.catalog.forms import form_schema
 
-from .constants import SPECIES, Degree, Environment, PauseKind
+from .constants import SPECIES, Degree, Environment
+from .correction import DATA as DATA_ITEM
 from .selectors import STAGES
 
 CITY_EN = {
@@ -110,12 +111,17 @@ class DateInput(forms.DateInput):
 
 class ApplicationDataForm(forms.Form):
     """Every field of the service's schema, none required (a draft may be saved incomplete:
-    completeness is checked on the check-your-answers page)."""
+    completeness is checked on the check-your-answers page). During a correction notice only the
+    `editable` fields can be changed; the others are disabled (what is posted for them is ignored)
+    and shown as read-only rows."""
 
-    def __init__(self, *args, service_code: str, saved: dict | None = None, **kwargs):
+    def __init__(self, *args, service_code: str, saved: dict | None = None, editable: set[str] | None = None,
+                 **kwargs):
         self.schema = form_schema(service_code)
         self.service_code = service_code
         saved = saved or {}
+        self.saved = saved
+        self.editable = None if editable is None else set(editable)
         super().__init__(*args, initial=self._initial(saved), **kwargs)
         self.scope_rows = 0
         for name, prop in self.schema["properties"].items():
@@ -127,6 +133,11 @@ class ApplicationDataForm(forms.Form):
             if name in HINTS:
                 field.help_text = HINTS[name]
             self.fields[name] = field
+        for name, field in self.fields.items():
+            field.disabled = not self.is_editable("scope" if name.startswith("scope_") else name)
+
+    def is_editable(self, name: str) -> bool:
+        return self.editable is None or name in self.editable
 
     # building ---------------------------------------------------------------------------------------
     def _field(self, name: str, prop: dict) -> forms.Field:
@@ -171,7 +182,15 @@ class ApplicationDataForm(forms.Form):
 
     # reading ----------------------------------------------------------------------------------------
     def plain_fields(self):
-        return [self[name] for name in self.fields if not name.startswith("scope_")]
+        return [self[name] for name in self.fields if not name.startswith("scope_") and self.is_editable(name)]
+
+    @property
+    def scope_editable(self) -> bool:
+        return bool(self.scope_rows) and self.is_editable("scope")
+
+    def readonly_rows(self) -> list[dict]:
+        """The fields that cannot be changed now, as labelled values."""
+        return [row for row in data_rows(self.service_code, self.saved) if not self.is_editable(row["field"])]
 
     def scope_groups(self):
         return [{"index": i, "number": i + 1, "environment": self[f"scope_{i}_environment"],
@@ -184,6 +203,8 @@ class ApplicationDataForm(forms.Form):
         """The data to save: every schema field; None clears a field that was emptied."""
         data: dict = {}
         for name in self.schema["properties"]:
+            if not self.is_editable(name):
+                continue
             if name == "scope":
                 rows = []
                 for index in range(self.scope_rows):
@@ -277,103 +298,75 @@ class WithdrawForm(forms.Form):
 
 # --- officer actions -----------------------------------------------------------------------------
 
-def _text(label, *, required=True, max_length=2000, rows=3):
-    return forms.CharField(label=label, required=required, max_length=max_length,
-                           widget=forms.Textarea(attrs={"rows": rows}),
-                           error_messages={"required": _("此项为必填项。")})
-
-
-class EmptyForm(forms.Form):
-    pass
-
-
-class AcceptForm(forms.Form):
-    opinion = _text(_("受理意见（选填）"), required=False, rows=2)
-
-
-class RefuseAcceptanceForm(forms.Form):
-    reason = _text(_("不予受理理由"))
-    competent_authority = forms.CharField(label=_("有权机关（不属本机关职权时填写）"), required=False, max_length=160)
-
-
-class PauseForm(forms.Form):
-    kind = forms.ChoiceField(label=_("特别程序类型"), choices=PauseKind.choices)
-    expected_days = forms.IntegerField(label=_("预计所需工作日"), min_value=1, max_value=120,
-                                       error_messages={"required": _("此项为必填项。")})
-    reason = _text(_("理由（将告知申请人）"))
-
-
-class ResumeForm(forms.Form):
-    result = _text(_("特别程序结果"))
-
-
-class ExtendForm(forms.Form):
-    days = forms.IntegerField(label=_("延长工作日"), min_value=1, max_value=60,
-                              error_messages={"required": _("此项为必填项。")})
-    reason = _text(_("延长理由（将告知申请人）"))
-
-
-class ApproveForm(forms.Form):
-    opinion = _text(_("审批意见"))
-
-
-class ProposeRefusalForm(forms.Form):
-    reasons = _text(_("不予许可理由"), max_length=4000)
-    legal_basis = _text(_("法律依据"))
-
-
-class ConfirmRefusalForm(forms.Form):
-    opinion = _text(_("法制审核意见（选填）"), required=False, rows=2)
-
-
-class ReturnForm(forms.Form):
-    opinion = _text(_("退回理由"))
+def verb_form_class(verb, application) -> type[forms.Form]:
+    """The Django form of a registered verb's input, with the limits of this case (the service
+    type's extension allowance) and their hints."""
+    fields = {}
+    for spec in verb.inputs:
+        required_message = {"required": _("此项为必填项。")}
+        if spec.kind == "int":
+            field = forms.IntegerField(label=spec.label, required=spec.required, min_value=spec.min_value,
+                                       max_value=spec.limit(application), error_messages=required_message)
+        elif spec.kind == "choice":
+            field = forms.ChoiceField(label=spec.label, required=spec.required, choices=spec.choices)
+        elif spec.kind == "line":
+            field = forms.CharField(label=spec.label, required=spec.required, max_length=spec.max_length)
+        else:
+            field = forms.CharField(label=spec.label, required=spec.required, max_length=spec.max_length,
+                                    widget=forms.Textarea(attrs={"rows": spec.rows}), error_messages=required_message)
+        hint = spec.hint(application)
+        if spec.kind == "int" and spec.limit(application) is not None and not hint:
+            hint = _("%(min)d 至 %(max)d 个工作日") % {"min": spec.min_value or 0, "max": spec.limit(application)}
+        field.help_text = hint
+        fields[spec.name] = field
+    return type(f"{verb.slug.title().replace('-', '')}Form", (forms.Form,), fields)
 
 
 class CorrectionForm(forms.Form):
-    """One notice listing every deficient item: tick each material (or the application details)
-    and say what is wrong with it."""
+    """One notice listing every deficient item: tick each material, the whole application form or
+    single fields of it, and say what is wrong with each. A choice's key is a material code, "data"
+    for the whole form or "data.<field>" for one field."""
 
     def __init__(self, *args, choices: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.choices = choices
-        for code, label in choices:
-            self.fields[f"item_{code}"] = forms.BooleanField(label=label, required=False)
-            self.fields[f"reason_{code}"] = forms.CharField(label=_("补正要求"), required=False, max_length=500)
+        for key, label in choices:
+            self.fields[f"item_{key}"] = forms.BooleanField(label=label, required=False)
+            self.fields[f"reason_{key}"] = forms.CharField(label=label, required=False, max_length=500)
 
     def rows(self):
-        return [{"code": code, "label": label, "tick": self[f"item_{code}"], "reason": self[f"reason_{code}"]}
-                for code, label in self.choices]
+        return [{"code": key, "label": label, "tick": self[f"item_{key}"], "reason": self[f"reason_{key}"],
+                 "data": key == DATA_ITEM or key.startswith(f"{DATA_ITEM}.")} for key, label in self.choices]
+
+    def groups(self):
+        rows = self.rows()
+        groups = [{"legend": _("申请信息"), "id": "data", "rows": [r for r in rows if r["data"]],
+                   "hint": _("可勾选整张申请表，或只勾选需要修改的字段；申请人只能修改所勾选的内容。")},
+                  {"legend": _("申请材料"), "id": "materials", "rows": [r for r in rows if not r["data"]],
+                   "hint": ""}]
+        return [g for g in groups if g["rows"]]
 
     def clean(self):
         cleaned = super().clean()
-        ticked = [code for code, _label in self.choices if cleaned.get(f"item_{code}")]
+        ticked = [key for key, _label in self.choices if cleaned.get(f"item_{key}")]
         if not ticked:
             raise forms.ValidationError(_("请勾选至少一项需要补正的内容（一次性告知全部事项）。"))
-        for code in ticked:
-            if not (cleaned.get(f"reason_{code}") or "").strip():
-                self.add_error(f"reason_{code}", _("请说明补正理由。"))
+        for key in ticked:
+            if not (cleaned.get(f"reason_{key}") or "").strip():
+                self.add_error(f"reason_{key}", _("请说明补正理由。"))
         return cleaned
 
     def items(self) -> list[dict]:
-        return [{"material": code, "reason": self.cleaned_data[f"reason_{code}"].strip()}
-                for code, _label in self.choices if self.cleaned_data.get(f"item_{code}")]
-
-
-ACTION_FORMS = {
-    "accept": AcceptForm,
-    "request-correction": CorrectionForm,
-    "refuse-acceptance": RefuseAcceptanceForm,
-    "claim": EmptyForm,
-    "release": EmptyForm,
-    "pause": PauseForm,
-    "resume": ResumeForm,
-    "extend": ExtendForm,
-    "approve": ApproveForm,
-    "propose-refusal": ProposeRefusalForm,
-    "confirm-refusal": ConfirmRefusalForm,
-    "return": ReturnForm,
-}
+        items = []
+        for key, _label in self.choices:
+            if not self.cleaned_data.get(f"item_{key}"):
+                continue
+            reason = self.cleaned_data[f"reason_{key}"].strip()
+            if key.startswith(f"{DATA_ITEM}."):
+                items.append({"material": DATA_ITEM, "field": key.split(".", 1)[1], "reason": reason})
+            else:
+                items.append({"material": key, "reason": reason})
+        return items
 
 
 class QueueFilterForm(forms.Form):

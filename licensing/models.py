@@ -13,14 +13,12 @@ from services.validators import validate_credit_code
 
 from .constants import STATUS_CODES, NoticeKind, PauseKind, Stage, State, SubmissionKind
 from .permissions import (
+    acts,
     extension_available,
     in_decision_stage,
     in_handling_stage,
     no_correction_yet,
     pause_allowed,
-    perm_applicant,
-    perm_role,
-    perm_stage_officer,
     prerequisite_tracks_approved,
 )
 
@@ -160,11 +158,11 @@ class Application(ConcurrentTransitionMixin, models.Model):
 
     # --- the state machine (django-fsm-2). Services call these after checking can_proceed and
     # has_transition_perm under a row lock; the methods only move the state.
-    @transition(field=state, source=State.DRAFT, target=State.SUBMITTED, permission=perm_applicant)
+    @transition(field=state, source=State.DRAFT, target=State.SUBMITTED, permission=acts("submit"))
     def submit(self) -> None:
         pass
 
-    @transition(field=state, source=State.SUBMITTED, target=State.IN_REVIEW, permission=perm_role("intake"))
+    @transition(field=state, source=State.SUBMITTED, target=State.IN_REVIEW, permission=acts("accept"))
     def accept(self) -> None:
         pass
 
@@ -173,60 +171,60 @@ class Application(ConcurrentTransitionMixin, models.Model):
         pass
 
     @transition(field=state, source=State.SUBMITTED, target=State.CORRECTION_REQUESTED,
-                permission=perm_role("intake"), conditions=[no_correction_yet])
+                permission=acts("request-correction"), conditions=[no_correction_yet])
     def request_correction(self) -> None:
         pass
 
     @transition(field=state, source=State.CORRECTION_REQUESTED, target=State.SUBMITTED,
-                permission=perm_applicant)
+                permission=acts("resubmit"))
     def resubmit(self) -> None:
         pass
 
     @transition(field=state, source=[State.SUBMITTED, State.CORRECTION_REQUESTED], target=State.NOT_ACCEPTED,
-                permission=perm_role("intake"))
+                permission=acts("refuse-acceptance"))
     def refuse_acceptance(self) -> None:
         pass
 
-    @transition(field=state, source=State.IN_REVIEW, target=State.PAUSED, permission=perm_role("reviewer"),
+    @transition(field=state, source=State.IN_REVIEW, target=State.PAUSED, permission=acts("pause"),
                 conditions=[pause_allowed])
     def pause(self) -> None:
         pass
 
-    @transition(field=state, source=State.PAUSED, target=State.IN_REVIEW, permission=perm_role("reviewer"))
+    @transition(field=state, source=State.PAUSED, target=State.IN_REVIEW, permission=acts("resume"))
     def resume(self) -> None:
         pass
 
-    @transition(field=state, source=State.IN_REVIEW, target=State.IN_REVIEW, permission=perm_role("reviewer"),
+    @transition(field=state, source=State.IN_REVIEW, target=State.IN_REVIEW, permission=acts("recommend"),
                 conditions=[in_handling_stage])
     def recommend(self) -> None:
         """The handling officer's opinion (承办意见) hands the case to the approver."""
 
-    @transition(field=state, source=State.IN_REVIEW, target=State.IN_REVIEW, permission=perm_role("approver"),
+    @transition(field=state, source=State.IN_REVIEW, target=State.IN_REVIEW, permission=acts("send-back"),
                 conditions=[in_decision_stage])
     def send_back(self) -> None:
         """The approver returns the case to the handling officer with a reason."""
 
-    @transition(field=state, source=State.IN_REVIEW, target=State.IN_REVIEW, permission=perm_role("approver"),
+    @transition(field=state, source=State.IN_REVIEW, target=State.IN_REVIEW, permission=acts("extend"),
                 conditions=[extension_available])
     def extend(self) -> None:
         pass
 
-    @transition(field=state, source=State.IN_REVIEW, target=State.APPROVED, permission=perm_role("approver"),
+    @transition(field=state, source=State.IN_REVIEW, target=State.APPROVED, permission=acts("approve"),
                 conditions=[in_decision_stage, prerequisite_tracks_approved])
     def approve(self) -> None:
         pass
 
-    @transition(field=state, source=State.IN_REVIEW, target=State.LEGAL_REVIEW, permission=perm_stage_officer)
+    @transition(field=state, source=State.IN_REVIEW, target=State.LEGAL_REVIEW, permission=acts("propose-refusal"))
     def propose_refusal(self) -> None:
         """By the handling officer in the handling stage, or by the approver in the decision stage."""
 
     @transition(field=state, source=State.LEGAL_REVIEW, target=State.REFUSED,
-                permission=perm_role("legal_reviewer"))
+                permission=acts("confirm-refusal"))
     def confirm_refusal(self) -> None:
         pass
 
     @transition(field=state, source=State.LEGAL_REVIEW, target=State.IN_REVIEW,
-                permission=perm_role("legal_reviewer"))
+                permission=acts("return"))
     def return_to_review(self) -> None:
         pass
 
@@ -235,7 +233,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         pass
 
     @transition(field=state, source=[State.SUBMITTED, State.CORRECTION_REQUESTED, State.IN_REVIEW, State.PAUSED,
-                                     State.LEGAL_REVIEW], target=State.WITHDRAWN, permission=perm_applicant)
+                                     State.LEGAL_REVIEW], target=State.WITHDRAWN, permission=acts("withdraw"))
     def withdraw(self) -> None:
         pass
 

@@ -46,10 +46,16 @@ def perm_applicant(instance, user) -> bool:
     return instance.applicant.user_id == user.pk
 
 
-def perm_stage_officer(instance, user) -> bool:
-    """The officer whose turn it is: a reviewer in the handling stage, an approver in the decision stage."""
-    role = "approver" if instance.stage == "decision" else "reviewer"
-    return perm_role(role)(instance, user)
+def acts(slug: str) -> Callable:
+    """The FSM `permission=` of a transition: the verb registry says who may take it."""
+
+    def check(instance, user) -> bool:
+        from .verbs import registry
+
+        return registry[slug].permits(instance, user)
+
+    check.__name__ = f"may_{slug.replace('-', '_')}"
+    return check
 
 
 def no_correction_yet(instance) -> bool:
@@ -72,6 +78,29 @@ def pause_allowed(instance) -> bool:
 def extension_available(instance) -> bool:
     service_type = instance.service_type
     return service_type.extension_allowed and service_type.extension_limit > 0 and instance.extension_days == 0
+
+
+def waiting_for_tracks(instance) -> list[str]:
+    """The names of the earlier tracks of a joint filing that are not yet approved."""
+    if not instance.parent_id:
+        return []
+    from .constants import State
+
+    order = instance.parent.service_type.components
+    code = instance.service_type.code
+    earlier = order[: order.index(code)] if code in order else []
+    approved = {State.APPROVED, State.ISSUED}
+    done = {t.service_type.code for t in instance.parent.tracks.filter(service_type__code__in=earlier)
+            .select_related("service_type") if t.state in approved}
+    names = {t.service_type.code: t.service_type for t in instance.parent.tracks.select_related("service_type")}
+    english = _english()
+    return [(names[c].name_en if english else names[c].name_zh) if c in names else c for c in earlier if c not in done]
+
+
+def _english() -> bool:
+    from django.utils.translation import get_language
+
+    return (get_language() or "").startswith("en")
 
 
 def prerequisite_tracks_approved(instance) -> bool:

@@ -3,7 +3,7 @@ board) and the downloads they link to."""
 
 from __future__ import annotations
 
-from django_fsm import can_proceed, has_transition_perm
+from django_fsm import can_proceed
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,12 +23,11 @@ from services.catalog.forms import form_schema, validate_form
 from services.catalog.points import work_permit_points
 from services.selectors import published_service_types
 
-from . import selectors, workflow
+from . import correction, selectors, workflow
 from .api.serializers import application_payload, detail_extensions, status_payload, summary_payload
-from .constants import DECIDED_STATES, FINAL_STATES, State
+from .constants import DECIDED_STATES, FINAL_STATES, CaseVerb, State
 from .documents import notice_pdf
 from .forms import (
-    ACTION_FORMS,
     ApplicationDataForm,
     CorrectionForm,
     DeclarationForm,
@@ -39,10 +38,13 @@ from .forms import (
     data_rows,
     field_title,
     is_en,
+    verb_form_class,
 )
+from .licences import check_original_licence, licences_for, needs_original_licence
 from .models import Applicant, Application, MaterialSubmission, Notice
 from .notices import notifications_mark_read
-from .permissions import can_view, officer_of, officer_roles, perm_applicant, perm_role
+from .permissions import can_view, officer_of, officer_roles, perm_applicant
+from .verbs import Verb, registry
 
 
 def _visible(request: HttpRequest, application: Application) -> Application:
@@ -93,44 +95,6 @@ PASSWORD_SESSION_KEY = "licensing_status_password"
 STATUS_FAILURES_LIMIT = 10
 STATUS_FAILURES_WINDOW = 900
 
-# Officer verbs in the order they are offered, with the model transition each one runs.
-TRANSITIONS = [
-    ("accept", "accept"),
-    ("request-correction", "request_correction"),
-    ("refuse-acceptance", "refuse_acceptance"),
-    ("pause", "pause"),
-    ("resume", "resume"),
-    ("extend", "extend"),
-    ("approve", "approve"),
-    ("propose-refusal", "propose_refusal"),
-    ("confirm-refusal", "confirm_refusal"),
-    ("return", "return_to_review"),
-]
-ACTION_TEXT = {
-    "claim": (_("认领"), _("认领后由您承办，队列中显示承办人。"), ""),
-    "release": (_("释放认领"), _("释放后其他审核、审批人员可以认领。"), "button-secondary"),
-    "accept": (_("受理"), _("材料齐全、符合法定形式：予以受理，出具受理通知书，审查期限开始计算。"), ""),
-    "request-correction": (_("一次性告知补正"), _("勾选全部需要补正的事项并逐项说明，出具一份补正通知书。"),
-                           "button-secondary"),
-    "refuse-acceptance": (_("不予受理"), _("依法不予受理，须说明理由并告知救济途径。"), "button-warning"),
-    "pause": (_("启动特别程序"), _("专家评审、现场核查等所需时间不计入审查期限，将书面告知申请人。"),
-              "button-secondary"),
-    "resume": (_("结束特别程序"), _("登记结果，审查期限恢复计算。"), ""),
-    "extend": (_("延长审查期限"), _("经本机关负责人批准可延长一次，最多10个工作日，理由将告知申请人。"),
-               "button-secondary"),
-    "approve": (_("准予许可"), _("作出准予行政许可决定，出具决定书，随后颁发电子证照。"), ""),
-    "propose-refusal": (_("拟不予许可"), _("提出不予许可的理由和依据，提交法制审核。"), "button-warning"),
-    "confirm-refusal": (_("确认不予许可"), _("法制审核通过，作出不予行政许可决定。"), "button-warning"),
-    "return": (_("退回重新审查"), _("法制审核不同意拟不予许可意见，退回审查。"), "button-secondary"),
-}
-ACTION_DONE = {
-    "claim": _("已认领该办件。"), "release": _("已释放认领。"), "accept": _("已受理，受理通知书已出具。"),
-    "request-correction": _("补正通知书已出具。"), "refuse-acceptance": _("已作出不予受理决定。"),
-    "pause": _("特别程序已启动，审查期限暂停计算。"), "resume": _("特别程序已结束，审查期限恢复计算。"),
-    "extend": _("审查期限已延长。"), "approve": _("已作出准予许可决定。"),
-    "propose-refusal": _("已提交法制审核。"), "confirm-refusal": _("已作出不予许可决定。"),
-    "return": _("已退回重新审查。"),
-}
 POINT_LABELS = {
     "salary": _("年薪"), "degree": _("学位"), "experience": _("相关工作经历"), "months_per_year": _("每年在华工作时间"),
     "chinese": _("汉语水平"), "region": _("西部地区"), "age": _("年龄"),
@@ -183,6 +147,10 @@ def _missing_rows(application: Application, problems: list[dict]) -> list[dict]:
     rows = []
     for problem in problems:
         kind, _dot, key = problem["item"].partition(".")
+        if kind == "original_licence_number":
+            rows.append({"url": reverse("application-detail", args=[application.pk]) + "#licence",
+                         "label": _("原许可证"), "message": problem["reason"]})
+            continue
         if kind == "data":
             field = key.split(".")[0]
             anchor = "scope" if field == "scope" else f"id_{field}"
@@ -240,21 +208,56 @@ def _points(code: str, data: dict) -> dict | None:
 
 
 def _open_correction(application: Application) -> dict | None:
-    correction = next((c for c in application.corrections.all() if c.resolved_at is None), None)
-    if correction is None:
+    """The open correction notice of a case for its banner: each item with the page that fixes it
+    (a data field: the details form at that field; a material: its upload page) and whether it has
+    changed since the notice."""
+    notice = correction.open_notice(application)
+    if notice is None:
         return None
     filing = application.filing
     materials = {m.code: m for m in filing.service_type.materials.all()}
+    properties = form_schema(filing.service_type.code)["properties"]
+    left = correction.notice_outstanding(notice, filing=filing)
+    details = reverse("application-details", args=[filing.pk])
     items = []
-    for item in correction.items:
-        material = materials.get(item.get("material"))
-        if material is not None:
-            name = material.name_en if is_en() else material.name_zh
-            url = reverse("application-material", args=[filing.pk, material.code]) if material.accepts_upload else ""
+    for item in notice.items:
+        code, field = item.get("material"), item.get("field", "")
+        if code == correction.DATA:
+            key = {"field": field} if field else {"material": code}
+            name = str(_("申请信息"))
+            if field:
+                name = f"{name} · {field_title(properties.get(field, {})) or field}"
+            url = details + ((f"#{field}" if field == "scope" else f"#id_{field}") if field else "")
         else:
-            name, url = _("申请信息"), ""
-        items.append({"name": name, "reason": item.get("reason", ""), "url": url})
-    return {"application": application, "issued_at": correction.issued_at, "items": items}
+            key = {"material": code}
+            material = materials.get(code)
+            name = (material.name_en if is_en() else material.name_zh) if material else code
+            url = reverse("application-material", args=[filing.pk, code]) if material and material.accepts_upload \
+                else ""
+        items.append({"name": name, "reason": item.get("reason", ""), "url": url, "material": code, "field": field,
+                      "done": key not in left, "key": key})
+    return {"application": application, "issued_at": notice.issued_at, "items": items, "notice": notice,
+            "outstanding": [i for i in items if not i["done"]]}
+
+
+def _filing_corrections(application: Application) -> list[dict]:
+    """The open notices that concern a filing: its own, or its tracks' for a joint filing."""
+    return [c for c in map(_open_correction, [application, *application.tracks.all()]) if c]
+
+
+def _corrections_open(corrections: list[dict]) -> correction.Flags:
+    return correction.flags(item for c in corrections for item in c["notice"].items)
+
+
+def _outstanding_rows(corrections: list[dict], outstanding: list[dict]) -> list[dict]:
+    """What a resubmission still lacks, as error-summary rows linking to the fixes."""
+    items = {tuple(i["key"].items()): i for c in corrections for i in c["items"]}
+    rows = []
+    for entry in outstanding:
+        item = items.get(tuple(entry.items()))
+        rows.append({"url": item["url"] if item else "", "label": item["name"] if item else next(iter(entry.values())),
+                     "message": _("自补正通知以来尚未修改。")})
+    return rows
 
 
 # --- applicant portal ----------------------------------------------------------------------------
@@ -303,22 +306,34 @@ def application_new(request: HttpRequest) -> HttpResponse:
     by_code = {s.code: s for s in services}
     error = ""
     chosen = request.GET.get("service", "")
+    licence = ""
     if request.method == "POST":
         chosen = request.POST.get("service", "")
+        licence = request.POST.get("original_licence_number", "").strip()
         service_type = by_code.get(chosen)
         if service_type is None:
             error = _("请选择要申请的事项。")
+        elif needs_original_licence(service_type) and request.POST.get("step") != "licence":
+            # A change, renewal or cancellation asks next which of the applicant's licences it is for.
+            return redirect(f"{reverse('application-new')}?service={service_type.code}")
         else:
             try:
-                application = workflow.application_create(applicant=applicant, service_type=service_type,
-                                                          data=_prefill(applicant, service_type), actor=request.user)
+                application = workflow.application_create(
+                    applicant=applicant, service_type=service_type, data=_prefill(applicant, service_type),
+                    actor=request.user, original_licence_number=licence if needs_original_licence(service_type)
+                    else None)
             except workflow.WorkflowError as exc:
-                error = exc.message
+                error = (exc.errors.get("original_licence_number") or [exc.message])[0]
             else:
                 messages.success(request, _("已创建申请草稿，部分信息已按您的单位资料预先填写。"))
                 return redirect("application-detail", pk=application.pk)
-    return _render(request, "licensing/new.html", {"services": services, "chosen": chosen, "error": error},
-                   status=400 if error else 200)
+    service_type = by_code.get(chosen)
+    licences = None
+    if service_type is not None and needs_original_licence(service_type):
+        licences = licences_for(applicant=applicant, service_type=service_type, on=_today())
+    return _render(request, "licensing/new.html", {"services": services, "chosen": chosen, "error": error,
+                                                   "service_type": service_type, "licences": licences,
+                                                   "licence": licence}, status=400 if error else 200)
 
 
 @login_required
@@ -344,6 +359,7 @@ def _render_tasks(request: HttpRequest, application: Application) -> HttpRespons
     return _render(request, "licensing/tasks.html", {
         "application": application, "data_status": data_status, "materials": actionable, "nothing": nothing,
         "ready": not problems, "sections_done": sections_done, "sections_total": len(actionable) + 1,
+        **_licence_context(application),
     })
 
 
@@ -390,15 +406,25 @@ def _render_case(request: HttpRequest, application: Application, *, errors: list
 
 @login_required
 def application_details(request: HttpRequest, pk: int) -> HttpResponse:
-    """The application details form, built from the service's JSON Schema."""
+    """The application details form, built from the service's JSON Schema: every field of a draft;
+    while a correction notice is open, only the fields it flags (the rest read-only)."""
     application = _own(request, pk)
+    if application.parent_id:
+        return redirect("application-details", pk=application.parent_id)
+    editable = None
+    corrections: list[dict] = []
     if application.state != State.DRAFT:
-        messages.error(request, _("申请已提交，申请信息不能再修改。"))
-        return redirect("application-detail", pk=pk)
+        corrections = _filing_corrections(application)
+        opened = _corrections_open(corrections)
+        if not opened.data_open:
+            messages.error(request, _("补正通知未要求修改申请信息，申请信息不能修改。") if corrections
+                           else _("申请已提交，申请信息不能再修改。"))
+            return redirect("application-detail", pk=pk)
+        editable = None if opened.whole_form else set(opened.fields)
     code = application.service_type.code
     status = 200
     if request.method == "POST":
-        form = ApplicationDataForm(request.POST, service_code=code, saved=application.data)
+        form = ApplicationDataForm(request.POST, service_code=code, saved=application.data, editable=editable)
         if form.is_valid():
             try:
                 workflow.application_update_data(application=application, data=form.to_data(), actor=request.user)
@@ -409,17 +435,18 @@ def application_details(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, exc.message)
                 return redirect("application-detail", pk=pk)
             else:
-                messages.success(request, _("申请信息已保存。"))
+                messages.success(request, _("申请信息已按补正通知修改。") if corrections else _("申请信息已保存。"))
                 if request.POST.get("next") == "stay":
                     return redirect("application-details", pk=pk)
                 return redirect("application-detail", pk=pk)
         else:
             status = 400
     else:
-        form = ApplicationDataForm(service_code=code, saved=application.data)
+        form = ApplicationDataForm(service_code=code, saved=application.data, editable=editable)
     return _render(request, "licensing/details.html", {
         "application": application, "form": form, "errors": form.error_list() if form.is_bound else [],
-        "points": _points(code, application.data),
+        "points": _points(code, application.data), "correcting": bool(corrections),
+        "correction_items": [i for c in corrections for i in c["items"] if i["material"] == correction.DATA],
     }, status=status)
 
 
@@ -441,12 +468,17 @@ def application_material(request: HttpRequest, pk: int, code: str) -> HttpRespon
     submission = next((s for s in application.submissions.all() if s.material_id == material.pk), None)
     commitment = material.commitment_texts.order_by("-version").first() if material.mode == "commitment" else None
     editable = _editable(application) and material.accepts_upload
+    corrections = _filing_corrections(application) if application.state != State.DRAFT else []
+    refused = ""
+    if editable and application.state != State.DRAFT and not _corrections_open(corrections).material_open(code):
+        editable = False
+        refused = _("补正通知未要求更换这项材料，不能更换；只能更换补正通知所列的材料。")
     form = UploadForm(material=material)
     status = 200
     errors: list[dict] = []
     if request.method == "POST":
         if not editable:
-            messages.error(request, _("当前不能更换材料。"))
+            messages.error(request, refused or _("当前不能更换材料。"))
             return redirect("application-detail", pk=pk)
         try:
             if request.POST.get("action") == "sign":
@@ -471,11 +503,10 @@ def application_material(request: HttpRequest, pk: int, code: str) -> HttpRespon
         errors = [{"anchor": "", "message": m} for m in form.non_field_errors()] + [
             {"anchor": f"id_{name}", "label": form.fields[name].label, "message": m}
             for name in form.fields for m in form[name].errors]
-    reasons = [item for c in ([_open_correction(application)] + [_open_correction(t) for t in application.tracks.all()])
-               if c for item in c["items"] if item["url"].endswith(f"/{code}/")]
+    reasons = [item for c in corrections for item in c["items"] if item["material"] == code]
     return _render(request, "licensing/material.html", {
         "application": application, "material": material, "submission": submission, "commitment": commitment,
-        "editable": editable, "form": form, "errors": errors, "correction_items": reasons,
+        "editable": editable, "form": form, "errors": errors, "correction_items": reasons, "refused": refused,
     }, status=status)
 
 
@@ -507,6 +538,7 @@ def application_check(request: HttpRequest, pk: int) -> HttpResponse:
         "application": application, "data_rows": data_rows(application.service_type.code, application.data),
         "materials": actionable, "nothing": nothing, "problems": _missing_rows(application, problems),
         "form": form, "points": _points(application.service_type.code, application.data),
+        **_licence_context(application),
     }, status=status)
 
 
@@ -541,7 +573,10 @@ def application_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         workflow.application_resubmit(application=target, actor=request.user)
     except workflow.Invalid as exc:
-        rows = _missing_rows(application, exc.errors.get("missing", []))
+        if "outstanding" in exc.errors:
+            rows = _outstanding_rows(_filing_corrections(application), exc.errors["outstanding"])
+        else:
+            rows = _missing_rows(application, exc.errors.get("missing", []))
         return _render_case(request, _own(request, pk), errors=rows or [{"url": "", "label": "",
                                                                            "message": exc.message}], status=400)
     except workflow.WorkflowError as exc:
@@ -571,6 +606,38 @@ def application_withdraw_page(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_bound else []
     return _render(request, "licensing/withdraw.html", {"application": application, "form": form, "errors": errors},
                    status=400 if errors else 200)
+
+
+def _licence_context(application: Application) -> dict:
+    """The licence a change, renewal or cancellation is for, and the applicant's licences to choose from."""
+    if not needs_original_licence(application.service_type):
+        return {}
+    on = _today()
+    licences = licences_for(applicant=application.applicant, service_type=application.service_type, on=on)
+    problems = check_original_licence(application=application, on=on).get("original_licence_number", [])
+    return {"licence_choice": {
+        "number": application.original_licence_number,
+        "licence": next((c for c in licences if c.number == application.original_licence_number), None),
+        "licences": licences, "problem": problems[0] if problems else "",
+    }}
+
+
+@require_POST
+@login_required
+def application_licence(request: HttpRequest, pk: int) -> HttpResponse:
+    """Choose another of the applicant's licences for a change, renewal or cancellation draft."""
+    application = _own(request, pk)
+    if application.state != State.DRAFT or not needs_original_licence(application.service_type):
+        messages.error(request, _("当前不能更换原许可证。"))
+        return redirect("application-detail", pk=pk)
+    try:
+        workflow.application_update_data(application=application, data={}, actor=request.user,
+                                         original_licence_number=request.POST.get("original_licence_number", ""))
+    except workflow.WorkflowError as exc:
+        messages.error(request, (exc.errors.get("original_licence_number") or [exc.message])[0])
+    else:
+        messages.success(request, _("已更新本次申请所针对的许可证。"))
+    return redirect(reverse("application-detail", args=[pk]) + "#licence")
 
 
 # --- officer workbench ---------------------------------------------------------------------------
@@ -617,27 +684,18 @@ def _officer_case(request: HttpRequest, pk: int) -> Application:
 
 
 def allowed_actions(application: Application, user) -> list[str]:
-    """The verbs this officer may use on the case now (state, role, authority and conditions)."""
-    if application.joint:
-        return []
-    verbs = []
-    if application.state in (State.IN_REVIEW, State.PAUSED, State.LEGAL_REVIEW) \
-            and perm_role("reviewer", "approver")(application, user):
-        if not application.claimed_by_id:
-            verbs.append("claim")
-        elif application.claimed_by_id == user.pk:
-            verbs.append("release")
-    for verb, method_name in TRANSITIONS:
-        method = getattr(application, method_name)
-        if can_proceed(method) and has_transition_perm(method, user):
-            verbs.append(verb)
-    return verbs
+    """The verbs this officer may use on the case now (state, role, authority, stage, duties)."""
+    return [verb.slug for verb in registry.actions_for(application, user)[0]]
 
 
 def _correction_choices(application: Application) -> list[tuple[str, str]]:
+    """What a correction notice may flag: the whole form, each of its fields, and each material the
+    applicant hands in (for a track: its own and the shared ones)."""
     filing = application.filing
     english = is_en()
-    choices = [("data", str(_("申请信息（表单内容）")))]
+    properties = form_schema(filing.service_type.code)["properties"]
+    choices = [(correction.DATA, str(_("整张申请表")))]
+    choices += [(f"{correction.DATA}.{name}", field_title(prop)) for name, prop in properties.items()]
     for material in filing.service_type.materials.all():
         if not material.accepts_upload:
             continue
@@ -647,11 +705,17 @@ def _correction_choices(application: Application) -> list[tuple[str, str]]:
     return choices
 
 
-def _action_form(verb: str, application: Application, data=None):
-    form_class = ACTION_FORMS[verb]
-    if form_class is CorrectionForm:
-        return CorrectionForm(data, choices=_correction_choices(application), prefix=verb)
-    return form_class(data, prefix=verb)
+def _action_form(verb: Verb, application: Application, data=None):
+    if any(spec.kind == "correction_items" for spec in verb.inputs):
+        return CorrectionForm(data, choices=_correction_choices(application), prefix=verb.slug)
+    return verb_form_class(verb, application)(data, prefix=verb.slug)
+
+
+def _form_input(verb: Verb, form) -> dict:
+    """The service's keyword arguments from a valid action form."""
+    if isinstance(form, CorrectionForm):
+        return {"items": form.items()}
+    return {spec.name: form.cleaned_data[spec.name] for spec in verb.inputs}
 
 
 def _render_workbench_case(request: HttpRequest, application: Application, *, failed: tuple | None = None,
@@ -662,13 +726,14 @@ def _render_workbench_case(request: HttpRequest, application: Application, *, fa
     signers = {s.material.code: s for s in filing.submissions.filter(superseded=False)
                .select_related("material", "submitted_by", "commitment_text")}
     materials = [row | {"submission": signers.get(row["code"])} for row in facts["materials"]]
+    available, blocked = registry.actions_for(application, request.user)
     actions = []
-    for verb in allowed_actions(application, request.user):
-        form = failed[1] if failed and failed[0] == verb else _action_form(verb, application)
-        label, help_text, css = ACTION_TEXT[verb]
-        actions.append({"verb": verb, "label": label, "help": help_text, "css": css, "form": form,
-                        "open": bool(failed and failed[0] == verb),
-                        "url": reverse("workbench-action", args=[application.pk, verb])})
+    for verb in available:
+        form = failed[1] if failed and failed[0] == verb.slug else _action_form(verb, application)
+        actions.append({"verb": verb.slug, "label": verb.label, "help": verb.help_text(application), "css": verb.css,
+                        "form": form, "open": bool(failed and failed[0] == verb.slug),
+                        "url": reverse("workbench-action", args=[application.pk, verb.slug])})
+    unavailable = [{"verb": verb.slug, "label": verb.label, "reason": reason} for verb, reason in blocked]
     errors = []
     if failed:
         form = failed[1]
@@ -685,7 +750,8 @@ def _render_workbench_case(request: HttpRequest, application: Application, *, fa
     return _render(request, "licensing/workbench_case.html", {
         "application": application, "facts": facts, "data_rows": data_rows(application.service_type.code,
                                                                            application.data),
-        "materials": materials, "actions": actions, "errors": errors, "log": list(application.log.all()),
+        "materials": materials, "actions": actions, "unavailable": unavailable, "errors": errors,
+        "stages": _stage_rows(application), "log": list(application.log.all()),
         "siblings": siblings, "pauses": list(application.pauses.all()),
         "paused_days": _paused_days(application), "correction": _open_correction(application),
         "points_rows": [{"label": POINT_LABELS.get(k, k), "points": v} for k, v in (application.points or {}).items()
@@ -705,52 +771,24 @@ def workbench_case(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_workbench_case(request, _officer_case(request, pk))
 
 
-def _run(verb: str, application: Application, user, data: dict) -> None:
-    call = {
-        "accept": lambda: workflow.application_accept(application=application, actor=user, opinion=data["opinion"]),
-        "request-correction": lambda: workflow.application_request_correction(
-            application=application, actor=user, items=data["items"]),
-        "refuse-acceptance": lambda: workflow.application_refuse_acceptance(
-            application=application, actor=user, reason=data["reason"],
-            competent_authority=data["competent_authority"]),
-        "claim": lambda: workflow.application_claim(application=application, actor=user),
-        "release": lambda: workflow.application_release(application=application, actor=user),
-        "pause": lambda: workflow.application_pause(application=application, actor=user, kind=data["kind"],
-                                                    expected_days=data["expected_days"], reason=data["reason"]),
-        "resume": lambda: workflow.application_resume(application=application, actor=user, result=data["result"]),
-        "extend": lambda: workflow.application_extend(application=application, actor=user, days=data["days"],
-                                                      reason=data["reason"]),
-        "approve": lambda: workflow.application_approve(application=application, actor=user,
-                                                        opinion=data["opinion"]),
-        "propose-refusal": lambda: workflow.application_propose_refusal(
-            application=application, actor=user, reasons=data["reasons"], legal_basis=data["legal_basis"]),
-        "confirm-refusal": lambda: workflow.application_confirm_refusal(application=application, actor=user,
-                                                                        opinion=data["opinion"]),
-        "return": lambda: workflow.application_return(application=application, actor=user, opinion=data["opinion"]),
-    }[verb]
-    call()
-
-
 @require_POST
 @login_required
 def workbench_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     """One lifecycle verb from the case page's forms. A verb that is no longer allowed (someone else
     acted first) is reported with the case's current state; nothing is lost."""
-    if verb not in ACTION_FORMS:
+    definition = registry.get(verb)
+    if definition is None or definition.applicant_act:
         raise Http404
     application = _officer_case(request, pk)
-    form = _action_form(verb, application, request.POST)
+    form = _action_form(definition, application, request.POST)
     if not form.is_valid():
         return _render_workbench_case(request, application, failed=(verb, form), status=400)
-    data = dict(form.cleaned_data)
-    if isinstance(form, CorrectionForm):
-        data = {"items": form.items()}
     try:
-        _run(verb, application, request.user, data)
+        definition.service(application=application, actor=request.user, **_form_input(definition, form))
     except workflow.Invalid as exc:
         for field, field_messages in exc.errors.items():
-            for message in field_messages:
-                form.add_error(field if field in form.fields else None, message)
+            for message in field_messages if isinstance(field_messages, list) else [field_messages]:
+                form.add_error(field if field in form.fields else None, str(message))
         if not exc.errors:
             form.add_error(None, exc.message)
         return _render_workbench_case(request, _detail_or_404(pk), failed=(verb, form), status=400)
@@ -759,8 +797,16 @@ def workbench_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
         messages.error(request, _("操作未执行：%(message)s 办件当前状态：%(state)s。") % {
             "message": exc.message, "state": State(current).label if current else "—"})
         return redirect("workbench-case", pk=pk)
-    messages.success(request, ACTION_DONE[verb])
+    messages.success(request, definition.done)
     return redirect("workbench-case", pk=pk)
+
+
+def _stage_rows(application: Application) -> list[dict]:
+    """Each stage's opinion, who gave it and when (承办 → 批准, and the legal review), from the log."""
+    shown = {CaseVerb.RECOMMEND, CaseVerb.SEND_BACK, CaseVerb.APPROVE, CaseVerb.PROPOSE_REFUSAL,
+             CaseVerb.CONFIRM_REFUSAL, CaseVerb.RETURN}
+    return [{"verb": e.verb, "label": CaseVerb(e.verb).label, "actor": e.actor_label, "at": e.at, "opinion": e.reason}
+            for e in application.log.all() if e.verb in shown]
 
 
 @login_required

@@ -7,8 +7,8 @@ from rest_framework import serializers
 
 from django.urls import reverse
 
-from licensing import workflow
-from licensing.constants import PauseKind, State
+from licensing import correction, workflow
+from licensing.constants import State
 from licensing.models import Application
 
 # Extra fields for the application detail (the certificates app adds `certificate`).
@@ -18,10 +18,12 @@ detail_extensions: list = []
 class CreateInput(serializers.Serializer):
     service = serializers.SlugField()
     data = serializers.DictField(required=False, default=dict)
+    original_licence_number = serializers.CharField(required=False, allow_blank=True, max_length=40)
 
 
 class UpdateInput(serializers.Serializer):
-    data = serializers.DictField()
+    data = serializers.DictField(required=False)
+    original_licence_number = serializers.CharField(required=False, allow_blank=True, max_length=40)
 
 
 class MaterialInput(serializers.Serializer):
@@ -35,7 +37,10 @@ class CommitmentInput(serializers.Serializer):
 
 
 class CorrectionItem(serializers.Serializer):
-    material = serializers.CharField()
+    """A material code, or "data" for the form: the whole form, or one of its fields with `field`."""
+
+    material = serializers.CharField(max_length=60)
+    field = serializers.CharField(required=False, max_length=60)
     reason = serializers.CharField(max_length=500)
 
 
@@ -43,45 +48,10 @@ class RequestCorrectionInput(serializers.Serializer):
     items = CorrectionItem(many=True, allow_empty=False)
 
 
-class RefuseAcceptanceInput(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
-    competent_authority = serializers.CharField(max_length=160, required=False, allow_blank=True, default="")
-
-
-class PauseInput(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=PauseKind.choices)
-    expected_days = serializers.IntegerField(min_value=1, max_value=120)
-    reason = serializers.CharField(max_length=2000)
-
-
-class ResumeInput(serializers.Serializer):
-    result = serializers.CharField(max_length=2000)
-
-
-class ExtendInput(serializers.Serializer):
-    days = serializers.IntegerField(min_value=1, max_value=60)
-    reason = serializers.CharField(max_length=2000)
-
-
-class OpinionInput(serializers.Serializer):
-    opinion = serializers.CharField(max_length=4000)
-
-
-class OptionalOpinionInput(serializers.Serializer):
-    opinion = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
-
-
-class ProposeRefusalInput(serializers.Serializer):
-    reasons = serializers.CharField(max_length=4000)
-    legal_basis = serializers.CharField(max_length=2000)
-
-
-class WithdrawInput(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-
-
-class EmptyInput(serializers.Serializer):
-    pass
+class ErrorOutput(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    state = serializers.CharField(required=False)
 
 
 class DeadlinesOutput(serializers.Serializer):
@@ -156,6 +126,7 @@ def summary_payload(application: Application, *, on=None) -> dict:
         "provisional": application.provisional,
         "claimed_by": application.claimed_by.username if application.claimed_by_id else None,
         "issue_error": application.issue_error or None,
+        "issue_error_permanent": application.issue_error_permanent,
         "submitted_at": application.submitted_at,
         "parent": application.parent.case_number if application.parent_id else None,
     }
@@ -196,6 +167,15 @@ def _materials(application: Application, request) -> list[dict]:
     return rows
 
 
+def _open_correction(application: Application) -> dict | None:
+    """The open notice with what is still outstanding (unchanged since the notice)."""
+    notice = correction.open_notice(application)
+    if notice is None:
+        return None
+    return {"items": notice.items, "issued_at": notice.issued_at,
+            "outstanding": correction.notice_outstanding(notice, filing=application.filing)}
+
+
 def _log(application: Application) -> list[dict]:
     return [
         {"seq": e.seq, "at": e.at, "actor": e.actor_label, "verb": e.verb, "from": e.from_state, "to": e.to_state,
@@ -220,12 +200,12 @@ def application_payload(application: Application, *, request, on=None) -> dict:
         "authority": application.authority.code,
         "points": application.points or None,
         "data": application.data,
+        "original_licence_number": application.original_licence_number or None,
         "materials": _materials(application, request),
         "pauses": [{"kind": p.kind, "started_on": p.started_on, "ended_on": p.ended_on,
                     "expected_days": p.expected_days, "reason": p.reason, "result": p.result}
                    for p in application.pauses.all()],
-        "open_correction": next(({"items": c.items, "issued_at": c.issued_at}
-                                 for c in application.corrections.all() if c.resolved_at is None), None),
+        "open_correction": _open_correction(application),
         "tracks": [summary_payload(track, on=on) | {"authority": track.authority.code}
                    for track in application.tracks.all()],
         "notices": [{"id": n.pk, "kind": n.kind, "number": n.number, "issued_at": n.issued_at,

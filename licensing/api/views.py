@@ -19,30 +19,12 @@ from django.utils.translation import gettext as _
 
 from licensing import selectors, workflow
 from licensing.models import Application
-from licensing.permissions import can_view, officer_of
+from licensing.permissions import officer_of
 from services.selectors import service_type_current
 
 from . import serializers as s
-
-
-def error_response(exc: workflow.WorkflowError) -> Response:
-    body = {**exc.errors, "detail": exc.message, "code": exc.code}
-    if exc.state:
-        body["state"] = exc.state
-    if isinstance(exc, workflow.Invalid) and "missing" in exc.errors:
-        body["code"] = "incomplete"
-    return Response(body, status=exc.status)
-
-
-def visible_application(request: Request, pk: int) -> Application:
-    """404 for a case the caller may not see, so nobody learns that it exists."""
-    try:
-        application = selectors.application_detail(pk=pk)
-    except Application.DoesNotExist as exc:
-        raise Http404 from exc
-    if not can_view(request.user, application):
-        raise Http404
-    return application
+from .access import visible_application
+from .verbs import VERB_VIEWS  # noqa: F401 - routed in urls.py
 
 
 def _validated(serializer_class, data) -> dict:
@@ -72,11 +54,9 @@ class ApplicationListView(APIView):
             service_type = service_type_current(code=body["service"])
         except Http404 as exc:
             raise ValidationError({"service": [_("没有这个事项。")]}, code="unknown_service") from exc
-        try:
-            application = workflow.application_create(applicant=applicant, service_type=service_type,
-                                                      data=body["data"], actor=request.user)
-        except workflow.WorkflowError as exc:
-            return error_response(exc)
+        application = workflow.application_create(applicant=applicant, service_type=service_type,
+                                                  data=body["data"], actor=request.user,
+                                                  original_licence_number=body.get("original_licence_number"))
         application = selectors.application_detail(pk=application.pk)
         return Response(s.application_payload(application, request=request), status=status.HTTP_201_CREATED)
 
@@ -93,10 +73,8 @@ class ApplicationDetailView(APIView):
     def patch(self, request: Request, pk: int) -> Response:
         application = visible_application(request, pk)
         body = _validated(s.UpdateInput, request.data)
-        try:
-            workflow.application_update_data(application=application, data=body["data"], actor=request.user)
-        except workflow.WorkflowError as exc:
-            return error_response(exc)
+        workflow.application_update_data(application=application, data=body.get("data", {}), actor=request.user,
+                                         original_licence_number=body.get("original_licence_number"))
         return Response(s.application_payload(selectors.application_detail(pk=pk), request=request))
 
 
@@ -109,11 +87,8 @@ class MaterialUploadView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         application = visible_application(request, pk)
         body = _validated(s.MaterialInput, request.data)
-        try:
-            workflow.material_upload(application=application, material_code=body["material"], uploaded=body["file"],
-                                     document_date=body.get("document_date"), actor=request.user)
-        except workflow.WorkflowError as exc:
-            return error_response(exc)
+        workflow.material_upload(application=application, material_code=body["material"], uploaded=body["file"],
+                                 document_date=body.get("document_date"), actor=request.user)
         return Response(s.application_payload(selectors.application_detail(pk=pk), request=request),
                         status=status.HTTP_201_CREATED)
 
@@ -126,75 +101,9 @@ class CommitmentView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         application = visible_application(request, pk)
         body = _validated(s.CommitmentInput, request.data)
-        try:
-            workflow.commitment_sign(application=application, material_code=body["material"], actor=request.user)
-        except workflow.WorkflowError as exc:
-            return error_response(exc)
+        workflow.commitment_sign(application=application, material_code=body["material"], actor=request.user)
         return Response(s.application_payload(selectors.application_detail(pk=pk), request=request),
                         status=status.HTTP_201_CREATED)
-
-
-class SubmitView(APIView):
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(request=None, responses=s.ApplicationOutput, summary="Submit (idempotent)")
-    def post(self, request: Request, pk: int) -> Response:
-        application = visible_application(request, pk)
-        try:
-            result = workflow.application_submit(application=application, actor=request.user)
-        except workflow.WorkflowError as exc:
-            return error_response(exc)
-        payload = s.application_payload(selectors.application_detail(pk=pk), request=request)
-        if result.password:
-            payload["status_password"] = result.password
-        return Response(payload)
-
-
-def _call(func, **fixed):
-    def run(application, user, body):
-        return func(application=application, actor=user, **fixed, **body)
-
-    return run
-
-
-VERBS = {
-    "accept": (s.OptionalOpinionInput, _call(workflow.application_accept)),
-    "request-correction": (s.RequestCorrectionInput, _call(workflow.application_request_correction)),
-    "resubmit": (s.EmptyInput, _call(workflow.application_resubmit)),
-    "refuse-acceptance": (s.RefuseAcceptanceInput, _call(workflow.application_refuse_acceptance)),
-    "claim": (s.EmptyInput, _call(workflow.application_claim)),
-    "release": (s.EmptyInput, _call(workflow.application_release)),
-    "pause": (s.PauseInput, _call(workflow.application_pause)),
-    "resume": (s.ResumeInput, _call(workflow.application_resume)),
-    "extend": (s.ExtendInput, _call(workflow.application_extend)),
-    "approve": (s.OpinionInput, _call(workflow.application_approve)),
-    "propose-refusal": (s.ProposeRefusalInput, _call(workflow.application_propose_refusal)),
-    "confirm-refusal": (s.OptionalOpinionInput, _call(workflow.application_confirm_refusal)),
-    "return": (s.OpinionInput, _call(workflow.application_return)),
-    "withdraw": (s.WithdrawInput, _call(workflow.application_withdraw)),
-}
-
-
-def _verb_view(verb: str, input_serializer, run):
-    class VerbView(APIView):
-        permission_classes = [IsAuthenticated]
-
-        @extend_schema(request=input_serializer, responses=s.ApplicationOutput, summary=f"Lifecycle verb: {verb}",
-                       operation_id=f"applications_{verb.replace('-', '_')}")
-        def post(self, request: Request, pk: int) -> Response:
-            application = visible_application(request, pk)
-            body = _validated(input_serializer, request.data)
-            try:
-                run(application, request.user, dict(body))
-            except workflow.WorkflowError as exc:
-                return error_response(exc)
-            return Response(s.application_payload(selectors.application_detail(pk=pk), request=request))
-
-    VerbView.__name__ = VerbView.__qualname__ = f"{verb.title().replace('-', '')}View"
-    return VerbView
-
-
-VERB_VIEWS = {verb: _verb_view(verb, serializer, run) for verb, (serializer, run) in VERBS.items()}
 
 
 class QueueView(APIView):

@@ -39,7 +39,8 @@ from django.db import connection, transaction
 from django.test.utils import override_settings
 
 from licensing import issuance, workflow
-from licensing.constants import State
+from licensing.constants import FINAL_STATES, State
+from licensing.licences import licences_for
 from licensing.models import Applicant, ApplicantKind, Application
 from services.calendar import get_calendar
 from services.constants import MaterialMode
@@ -61,6 +62,8 @@ ARRIVALS = {
     "foreign-work-permit": 0.14,
     "foreign-talent-one-stop": 0.20,
 }
+
+LICENCE_CODES = ("lab-animal-change", "lab-animal-renewal", "lab-animal-cancel")
 
 CITIES = ["昆明市", "昆明市", "昆明市", "玉溪市", "曲靖市", "大理白族自治州", "红河哈尼族彝族自治州", "楚雄彝族自治州",
           "西双版纳傣族自治州", "保山市"]
@@ -218,12 +221,17 @@ class Simulation:
                                  document_date=self.day if material.max_age_days else None, actor=actor)
 
     def file(self, code: str, applicant: Applicant) -> Application:
+        licence = None
+        if code in LICENCE_CODES:
+            licence = self.licence_to_name(code, applicant)
+            if licence is None:  # nothing to change, renew or cancel: the organisation applies for a licence
+                code = "lab-animal-production" if self.rng.random() < 0.35 else "lab-animal-use"
         service_type = self._services[code]
         data = self.person_data(applicant) if code.startswith("foreign") else self.lab_data(code, applicant)
         actor = applicant.user
         self.tick()
         application = workflow.application_create(applicant=applicant, service_type=service_type, data=data,
-                                                  actor=actor)
+                                                  actor=actor, original_licence_number=licence)
         for material in service_type.materials.all():
             if material.mode == MaterialMode.COMMITMENT:
                 workflow.commitment_sign(application=application, material_code=material.code, actor=actor)
@@ -247,15 +255,21 @@ class Simulation:
                 "facility_address": f"{applicant.address}实验动物楼",
                 "scope": [{"environment": e, "species": rng.sample(SPECIES, rng.randint(1, 3))} for e in environments],
             })
-        if code in ("lab-animal-change", "lab-animal-renewal", "lab-animal-cancel"):
-            kind = "SCXK" if rng.random() < 0.35 else "SYXK"
-            data["licence_number"] = f"{kind}(滇){rng.randint(2019, 2024)}-{rng.randint(1, 160):04d}"
         if code == "lab-animal-change":
             data["change_description"] = rng.choice(["变更法定代表人", "增加屏障环境小鼠饲养范围", "设施地址门牌号变更",
                                                      "单位名称变更"])
         if code == "lab-animal-cancel":
             data["reason"] = rng.choice(["单位停止实验动物生产", "设施搬迁，原址停止使用", "机构合并"])
         return data
+
+    def licence_to_name(self, code: str, applicant: Applicant) -> str | None:
+        """One of the applicant's valid licences that no open case already changes, renews or cancels
+        (the first of two such cases to be issued would leave the other's licence superseded)."""
+        taken = set(Application.objects.filter(applicant=applicant, service_type__code__in=LICENCE_CODES)
+                    .exclude(state__in=FINAL_STATES).values_list("original_licence_number", flat=True))
+        free = [licence.number for licence in licences_for(applicant=applicant, service_type=self._services[code],
+                                                           on=self.day) if licence.number not in taken]
+        return self.rng.choice(free) if free else None
 
     def person_data(self, applicant: Applicant) -> dict:
         rng = self.rng
@@ -348,8 +362,14 @@ class Simulation:
         if target > elapsed:
             yield target - elapsed
         self.tick()
+        self.recommend(application, reviewer)
         workflow.application_approve(application=application, actor=approver,
                                      opinion=self.rng.choice(["符合条件，同意", "经审查符合法定条件", "同意核发"]))
+
+    def recommend(self, application: Application, reviewer) -> None:
+        """The handling officer's opinion, which hands the case to the approver (三级审查)."""
+        workflow.application_recommend(application=application, actor=reviewer, opinion=self.rng.choice([
+            "材料齐全，经审查符合法定条件，建议准予许可", "经核查符合条件，拟同意", "审查无异议，建议批准"]))
 
     def intake(self, application: Application, *, deemed: float, correction: float, not_accepted: float) -> Step:
         """The acceptance phase; returns when the case is in review (or closed)."""
@@ -376,6 +396,7 @@ class Simulation:
     def lab_case(self, code: str, applicant: Applicant) -> Step:
         rng = self.rng
         application = self.file(code, applicant)
+        code = application.service_type.code  # a change without a licence to change was filed as a new licence
         yield from self.intake(application, deemed=0.05, correction=0.15 if code != "lab-animal-cancel" else 0.05,
                                not_accepted=0.02)
         if self.state(application) != State.IN_REVIEW:
@@ -464,6 +485,7 @@ class Simulation:
             self.tick()
             workflow.application_confirm_refusal(application=permit, actor=self.officer(authority, "legal_reviewer"))
         else:
+            self.recommend(permit, self.officer(authority, "reviewer"))
             workflow.application_approve(application=permit, actor=self.officer(authority, "approver"),
                                          opinion="符合条件，同意")
         yield rng.choice([0, 1, 1, 1, 2, 2, 3])
@@ -477,6 +499,7 @@ class Simulation:
             workflow.application_confirm_refusal(application=residence,
                                                  actor=self.officer(exit_entry, "legal_reviewer"))
         else:
+            self.recommend(residence, self.officer(exit_entry, "reviewer"))
             workflow.application_approve(application=residence, actor=self.officer(exit_entry, "approver"),
                                          opinion="准予签发工作类居留许可")
 

@@ -6,7 +6,7 @@ from django import template
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from licensing.constants import NoticeKind, PauseKind, State
+from licensing.constants import CaseVerb, NoticeKind, PauseKind, State
 
 register = template.Library()
 
@@ -14,14 +14,6 @@ STATE_CLASSES = {
     State.DRAFT: "tag-grey", State.SUBMITTED: "", State.CORRECTION_REQUESTED: "tag-yellow",
     State.NOT_ACCEPTED: "tag-red", State.IN_REVIEW: "", State.PAUSED: "tag-yellow", State.LEGAL_REVIEW: "",
     State.APPROVED: "tag-green", State.REFUSED: "tag-red", State.ISSUED: "tag-green", State.WITHDRAWN: "tag-grey",
-}
-VERBS = {
-    "create": _("创建草稿"), "submit": _("提交申请"), "accept": _("受理"), "deem_accepted": _("逾期视为受理"),
-    "request_correction": _("一次性告知补正"), "resubmit": _("补正后重新提交"), "refuse_acceptance": _("不予受理"),
-    "claim": _("认领"), "release": _("释放认领"), "pause": _("启动特别程序"), "resume": _("特别程序结束"),
-    "extend": _("延长审查期限"), "approve": _("准予许可"), "propose_refusal": _("拟不予许可，提交法制审核"),
-    "confirm_refusal": _("决定不予许可"), "return": _("退回重新审查"), "withdraw": _("申请人撤回"),
-    "issue": _("颁发证照"), "issue_failed": _("发证失败"), "tracks": _("分项办理进度更新"),
 }
 WARNINGS = {"green": ("tag-green", _("正常")), "yellow": ("tag-yellow", _("黄牌预警")),
             "red": ("tag-red", _("红牌超期"))}
@@ -46,7 +38,10 @@ def state_label(state: str) -> str:
 
 @register.filter
 def verb_label(verb: str) -> str:
-    return str(VERBS.get(verb, verb))
+    try:
+        return str(CaseVerb(verb).label)
+    except ValueError:
+        return verb
 
 
 @register.filter

@@ -41,17 +41,25 @@ from .intake import (
     application_resubmit,
 )
 from .joint import joint_follow, joint_state
-from .review import application_claim, application_pause, application_release, application_resume
+from .review import (
+    application_claim,
+    application_pause,
+    application_recommend,
+    application_release,
+    application_resume,
+    application_send_back,
+)
 from .sweep import SweepResult, deadlines_recompute_years, deadlines_sweep, deadlines_sweep_task
 
 __all__ = [
     "DEADLINE_FIELDS", "Forbidden", "Invalid", "NotAllowed", "SubmitResult", "SweepResult", "WorkflowError",
     "application_accept", "application_approve", "application_claim", "application_confirm_refusal",
     "application_create", "application_extend", "application_mark_issued", "application_pause",
-    "application_propose_refusal", "application_record_issue_failure", "application_refuse_acceptance",
-    "application_release", "application_request_correction", "application_resubmit", "application_resume",
-    "application_return", "application_submit", "application_update_data", "application_withdraw",
-    "commitment_sign", "deadlines_recompute", "deadlines_recompute_years", "deadlines_sweep", "deadlines_sweep_task",
-    "decision_limit", "joint_follow", "joint_state", "material_upload", "missing_items", "remaining_working_days",
+    "application_propose_refusal", "application_recommend", "application_record_issue_failure",
+    "application_refuse_acceptance", "application_release", "application_request_correction",
+    "application_resubmit", "application_resume", "application_return", "application_send_back",
+    "application_submit", "application_update_data", "application_withdraw", "commitment_sign",
+    "deadlines_recompute", "deadlines_recompute_years", "deadlines_sweep", "deadlines_sweep_task", "decision_limit",
+    "joint_follow", "joint_state", "material_upload", "missing_items", "remaining_working_days",
     "status_password_check", "today", "warning",
 ]

@@ -15,7 +15,6 @@ from ..constants import FINAL_STATES, State
 from ..deadlines import DEADLINE_FIELDS, clock_snapshot, deadlines_recompute, today
 from ..metrics.services import case_metrics_record
 from ..models import Application
-from ..permissions import perm_role
 from .errors import Forbidden, NotAllowed
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -34,21 +33,32 @@ def move(application: Application, method_name: str, actor, *, system: bool = Fa
     if application.joint and method_name not in JOINT_FILING_VERBS:
         # A joint filing is decided through its tracks; its own state only follows them.
         raise NotAllowed(_("联办申请由各分项办理，请在分项上操作。"), state=application.state)
+    from ..verbs import condition_reason, registry
+
     method = getattr(application, method_name)
+    verb = registry.by_transition(method_name)
     if not can_proceed(method):
-        raise NotAllowed(
-            _("当前状态（%(state)s）不允许此操作。") % {"state": State(application.state).label},
-            state=application.state,
-        )
-    if not system and not has_transition_perm(method, actor):
-        raise Forbidden(_("您无权对该办件执行此操作。"), state=application.state)
+        reason = condition_reason(verb, application) if verb else None
+        raise NotAllowed(reason or _("当前状态（%(state)s）不允许此操作。") % {"state": State(application.state).label},
+                         state=application.state)
+    if not system:
+        if not has_transition_perm(method, actor):
+            raise Forbidden(_("您无权对该办件执行此操作。"), state=application.state)
+        conflict = verb.duty_conflict(application, actor) if verb else None
+        if conflict:
+            raise Forbidden(conflict, state=application.state, code="separation_of_duties")
     before = application.state
     method(**kwargs)
     return before
 
 
+REVIEW_STATES = (State.IN_REVIEW, State.PAUSED, State.LEGAL_REVIEW)
+
+
 def save_state(application: Application, *fields: str) -> None:
-    application.save(update_fields=sorted({"state", "updated_at", *fields, *DEADLINE_FIELDS}))
+    if application.state not in REVIEW_STATES:
+        application.stage = ""  # the stage exists only while the case is under review
+    application.save(update_fields=sorted({"state", "stage", "updated_at", *fields, *DEADLINE_FIELDS}))
 
 
 def finish(application: Application, actor, verb: str, before: str, *, reason: str = "",
@@ -70,11 +80,16 @@ def fmt(day: dt.date | None) -> str:
     return day.isoformat() if day else "—"
 
 
+def officer_check(application: Application, actor, slug: str) -> None:
+    """For acts without an FSM transition (claim, release): the registry's role and duty checks."""
+    from ..verbs import registry
 
-def officer_check(application: Application, actor, *roles: str) -> None:
-    if not perm_role(*roles)(application, actor):
-        raise Forbidden(_("您无权对该办件执行此操作。"))
-
+    verb = registry[slug]
+    if not verb.permits(application, actor):
+        raise Forbidden(_("您无权对该办件执行此操作。"), state=application.state)
+    conflict = verb.duty_conflict(application, actor)
+    if conflict:
+        raise NotAllowed(conflict, state=application.state)
 
 
 def mark_decided(application: Application) -> None:

@@ -10,7 +10,7 @@ from services.tasks import enqueue
 
 from .. import tasks
 from ..caselog import log_append
-from ..constants import DECIDED_STATES, FINAL_STATES, NoticeKind
+from ..constants import DECIDED_STATES, FINAL_STATES, NoticeKind, Stage
 from ..deadlines import deadlines_recompute, today
 from ..models import Application
 from ..notices import REMEDIES_EN, REMEDIES_ZH, notice_create
@@ -83,8 +83,9 @@ def application_propose_refusal(*, application: Application, actor, reasons: str
     before = move(application, "propose_refusal", actor)
     application.refusal_reasons = reasons
     application.refusal_legal_basis = legal_basis
+    application.refusal_proposed_by = actor
     return finish(application, actor, "propose_refusal", before, reason=reasons, data={"legal_basis": legal_basis},
-                   fields=("refusal_reasons", "refusal_legal_basis"))
+                  fields=("refusal_reasons", "refusal_legal_basis", "refusal_proposed_by"))
 
 
 @transaction.atomic
@@ -115,8 +116,10 @@ def application_return(*, application: Application, actor, opinion: str) -> Appl
     before = move(application, "return_to_review", actor)
     application.refusal_reasons = ""
     application.refusal_legal_basis = ""
+    application.refusal_proposed_by = None
+    application.stage = Stage.HANDLING  # the handling officer examines the case again
     return finish(application, actor, "return", before, reason=opinion,
-                   fields=("refusal_reasons", "refusal_legal_basis"))
+                  fields=("refusal_reasons", "refusal_legal_basis", "refusal_proposed_by"))
 
 
 @transaction.atomic

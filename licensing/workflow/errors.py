@@ -6,11 +6,14 @@ class WorkflowError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str, *, errors: dict | None = None, state: str | None = None) -> None:
+    def __init__(self, message: str, *, errors: dict | None = None, state: str | None = None,
+                 code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.errors = errors or {}
         self.state = state
+        if code:
+            self.code = code
 
 
 class NotAllowed(WorkflowError):

@@ -14,7 +14,7 @@ from certificates.core.pades import validate_pdf
 from certificates.core.qrdecode import decode_qr_from_pdf
 from certificates.models import Certificate
 from licensing.constants import State
-from tests.licensing.conftest import at
+from tests.licensing.conftest import at, recommend
 
 D = dt.date
 
@@ -92,6 +92,7 @@ def test_a_failed_issue_leaves_the_case_approved_with_the_reason_and_the_approve
     with at(D(2026, 3, 2)):
         workflow.application_accept(application=app, actor=officers["intake"].user)
         with django_capture_on_commit_callbacks(execute=True):
+            recommend(app, officers["reviewer"])
             workflow.application_approve(application=app, actor=officers["approver"].user, opinion="同意")
     app.refresh_from_db()
     assert app.state == State.APPROVED and "font" in app.issue_error.lower()
@@ -139,6 +140,7 @@ def test_numbers_are_gap_free_and_unique_under_concurrent_issuing(file_applicati
             issuance.issuers.clear()
             issuance.issuers["*"] = lambda **kw: None  # leave them approved; the threads issue
             try:
+                recommend(app, officers["reviewer"])
                 workflow.application_approve(application=app, actor=officers["approver"].user, opinion="同意")
             finally:
                 issuance.issuers.clear()

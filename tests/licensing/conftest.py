@@ -85,8 +85,15 @@ def officers(catalog):
         "legal": make_officer("t-legal", "yn-kjt", "legal_reviewer"),
         "supervisor": make_officer("t-supervisor", "yn-kjt", "supervisor"),
         "km_intake": make_officer("t-km-intake", "km-kjj", "intake"),
-        "crj": make_officer("t-crj", "yn-crj", "intake", "reviewer", "approver", "legal_reviewer", "supervisor"),
+        "crj": make_officer("t-crj", "yn-crj", "intake", "reviewer", "supervisor"),
+        "crj_approver": make_officer("t-crj-approver", "yn-crj", "approver"),
+        "crj_legal": make_officer("t-crj-legal", "yn-crj", "legal_reviewer"),
     }
+
+
+def recommend(application, reviewer, opinion: str = "经审查，符合法定条件，建议准予许可。"):
+    """The handling officer's opinion, which hands an accepted case to the approver."""
+    return workflow.application_recommend(application=application, actor=reviewer.user, opinion=opinion)
 
 
 @pytest.fixture
@@ -99,14 +106,14 @@ def file_application(applicant):
     """file_application(on=date, service=code, submit=True) → a filed application, time frozen at `on`."""
 
     def make(*, on: dt.date = dt.date(2025, 9, 26), service: str = "lab-animal-production", submit: bool = True,
-             data: dict | None = None, who=None):
+             data: dict | None = None, who=None, original_licence_number: str | None = None):
         who = who or applicant
         with time_machine.travel(dt.datetime.combine(on, dt.time(10, 0)).astimezone(dt.UTC), tick=False):
             service_type = service_type_current(code=service)
             if data is None:
                 data = person_data() if service.startswith("foreign") else lab_data()
             application = workflow.application_create(applicant=who, service_type=service_type, data=data,
-                                                      actor=who.user)
+                                                      actor=who.user, original_licence_number=original_licence_number)
             fill_materials(application, on=on)
             if submit:
                 workflow.application_submit(application=application, actor=who.user)

@@ -10,7 +10,7 @@ from licensing.constants import State
 from licensing.workflow import deadlines_sweep
 from services.calendar import calendar_load_schedule, get_calendar
 
-from .conftest import at
+from .conftest import at, recommend
 
 D = dt.date
 
@@ -135,6 +135,7 @@ def test_issuance_due_is_ten_working_days_after_approval(file_application, offic
     issuance.issuers["*"] = lambda **kw: (_ for _ in ()).throw(RuntimeError("printer offline"))
     try:
         with at(D(2025, 9, 30)):
+            recommend(app, officers["reviewer"])
             workflow.application_approve(application=app, actor=officers["approver"].user, opinion="同意")
     finally:
         issuance.issuers.clear()

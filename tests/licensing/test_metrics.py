@@ -14,7 +14,7 @@ from licensing.metrics.services import case_metrics_recompute
 from licensing.workflow import deadlines_sweep
 from services.calendar import get_calendar
 
-from .conftest import at
+from .conftest import at, recommend
 
 D = dt.date
 
@@ -30,6 +30,7 @@ def no_issuer():
 
 def _approve(app, officers, day):
     with at(day):
+        recommend(app, officers["reviewer"])
         workflow.application_approve(application=app, actor=officers["approver"].user, opinion="同意")
 
 
@@ -160,11 +161,13 @@ def test_one_stop_time_is_receipt_to_last_decision(file_application, officers, n
         workflow.application_accept(application=tracks["foreign-work-permit"], actor=officers["intake"].user)
         workflow.application_accept(application=tracks["foreign-residence-permit"], actor=officers["crj"].user)
     with at(D(2025, 10, 9)):
+        recommend(tracks["foreign-work-permit"], officers["reviewer"])
         workflow.application_approve(application=tracks["foreign-work-permit"], actor=officers["approver"].user,
                                      opinion="同意，A类")
     with at(D(2025, 10, 10)):
-        workflow.application_approve(application=tracks["foreign-residence-permit"], actor=officers["crj"].user,
-                                     opinion="同意")
+        recommend(tracks["foreign-residence-permit"], officers["crj"])
+        workflow.application_approve(application=tracks["foreign-residence-permit"],
+                                     actor=officers["crj_approver"].user, opinion="同意")
     row = CaseMetrics.objects.get(application=joint)
     assert row.joint and row.counted and row.service_code == "foreign-talent-one-stop"
     # (26 Sep, 10 Oct]: 28, 29, 30 Sep, 9, 10 Oct = 5.

@@ -11,7 +11,7 @@ from licensing.metrics.services import legacy_cases_import
 from licensing.metrics.simulation import legacy_cohort_csv
 from tests.conftest import SHOTS
 
-from .conftest import at
+from .conftest import at, recommend
 
 pytestmark = pytest.mark.browser
 
@@ -32,6 +32,7 @@ def history(file_application, officers, monkeypatch):
         with at(accepted):
             workflow.application_accept(application=app, actor=officers["intake"].user)
         with at(decided):
+            recommend(app, officers["reviewer"])
             workflow.application_approve(application=app, actor=officers["approver"].user, opinion="同意")
     legacy_cases_import(text=legacy_cohort_csv(seed=7), file_name="legacy_cohort_2022.csv")
 

@@ -16,7 +16,7 @@ from licensing.metrics.simulation import legacy_cohort_csv, simulate_history
 from licensing.models import Application
 from services.calendar import get_calendar
 
-from .conftest import at
+from .conftest import at, recommend
 
 D = dt.date
 
@@ -30,6 +30,7 @@ def decided_cases(file_application, officers):
         with at(accepted):
             workflow.application_accept(application=app, actor=officers["intake"].user)
         with at(decided):
+            recommend(app, officers["reviewer"])
             workflow.application_approve(application=app, actor=officers["approver"].user, opinion="同意")
     return CaseMetrics.objects.all()
 

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from licensing import workflow
 from licensing.constants import State
 
-from .conftest import at, person_data
+from .conftest import at, person_data, recommend
 
 D = dt.date
 
@@ -72,15 +72,18 @@ def test_residence_approval_waits_for_the_work_permit_and_the_filing_follows_bot
     with at(D(2025, 9, 29)):
         workflow.application_accept(application=tracks["foreign-work-permit"], actor=officers["intake"].user)
         workflow.application_accept(application=tracks["foreign-residence-permit"], actor=officers["crj"].user)
+    with at(D(2025, 9, 30)):
+        recommend(tracks["foreign-residence-permit"], officers["crj"])
     with at(D(2025, 9, 30)), pytest.raises(workflow.NotAllowed):
-        workflow.application_approve(application=tracks["foreign-residence-permit"], actor=officers["crj"].user,
-                                     opinion="同意")
+        workflow.application_approve(application=tracks["foreign-residence-permit"],
+                                     actor=officers["crj_approver"].user, opinion="同意")
     with at(D(2025, 10, 9)):
+        recommend(tracks["foreign-work-permit"], officers["reviewer"])
         workflow.application_approve(application=tracks["foreign-work-permit"], actor=officers["approver"].user,
                                      opinion="同意，A类")
     with at(D(2025, 10, 10)):
-        workflow.application_approve(application=tracks["foreign-residence-permit"], actor=officers["crj"].user,
-                                     opinion="同意")
+        workflow.application_approve(application=tracks["foreign-residence-permit"],
+                                     actor=officers["crj_approver"].user, opinion="同意")
     joint.refresh_from_db()
     assert joint.state in (State.APPROVED, State.ISSUED)
     assert joint.decided_on == D(2025, 10, 10)  # receipt → last decision

@@ -307,6 +307,19 @@ def test_reviewer_claims_and_approver_approves(client, officers, file_applicatio
         client.force_login(officers["approver"].user)
         page = client.get(reverse("workbench-case", args=[app.pk])).content.decode()
         assert "/claim/" not in page  # someone holds it
+        assert "/approve/" not in page and 'id="unavailable-approve"' in page  # waits for the handling opinion
+
+        client.force_login(officers["reviewer"].user)
+        empty = client.post(reverse("workbench-action", args=[app.pk, "recommend"]), {"recommend-opinion": ""})
+        assert empty.status_code == 400 and 'href="#id_recommend-opinion"' in empty.content.decode()
+        client.post(reverse("workbench-action", args=[app.pk, "recommend"]),
+                    {"recommend-opinion": "现场与材料一致，建议准予许可"})
+        app.refresh_from_db()
+        assert app.stage == "decision" and app.recommended_by == officers["reviewer"].user
+
+        client.force_login(officers["approver"].user)
+        page = client.get(reverse("workbench-case", args=[app.pk])).content.decode()
+        assert "现场与材料一致，建议准予许可" in page and "/approve/" in page and "/send-back/" in page
         empty = client.post(reverse("workbench-action", args=[app.pk, "approve"]), {"approve-opinion": ""})
         assert empty.status_code == 400 and 'href="#id_approve-opinion"' in empty.content.decode()
         client.post(reverse("workbench-action", args=[app.pk, "approve"]), {"approve-opinion": "符合条件，准予许可"})

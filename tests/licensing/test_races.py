@@ -11,8 +11,9 @@ from django.db import connection, connections
 from licensing import workflow
 from licensing.constants import State
 from licensing.models import Application
+from tests.factories import make_officer
 
-from .conftest import at
+from .conftest import at, recommend
 
 D = dt.date
 
@@ -50,11 +51,13 @@ def test_approve_and_propose_refusal_at_once_one_wins_the_other_gets_409(file_ap
     app = file_application(on=D(2025, 9, 26))
     with at(D(2025, 9, 29)):
         workflow.application_accept(application=app, actor=officers["intake"].user)
+        recommend(app, officers["reviewer"])
+    second_approver = make_officer("t-approver-2", "yn-kjt", "approver")
     outcomes = run_together(
         lambda: workflow.application_approve(application=Application.objects.get(pk=app.pk),
                                              actor=officers["approver"].user, opinion="同意"),
         lambda: workflow.application_propose_refusal(application=Application.objects.get(pk=app.pk),
-                                                     actor=officers["reviewer"].user, reasons="不达标",
+                                                     actor=second_approver.user, reasons="不达标",
                                                      legal_basis="条例"),
     )
     assert sorted(outcomes, key=str) == sorted(["ok", 409], key=str)

@@ -3,7 +3,7 @@ import datetime as dt
 from licensing import workflow
 from licensing.constants import State
 
-from .conftest import at
+from .conftest import at, recommend
 
 
 def test_lab_application_runs_from_filing_to_approval(file_application, officers):
@@ -15,6 +15,7 @@ def test_lab_application_runs_from_filing_to_approval(file_application, officers
     app.refresh_from_db()
     assert app.state == State.IN_REVIEW
     with at(dt.date(2025, 10, 9)):
+        recommend(app, officers["reviewer"])
         workflow.application_approve(application=app, actor=officers["approver"].user, opinion="符合条件")
     app.refresh_from_db()
     assert app.state in (State.APPROVED, State.ISSUED)
