@@ -11,10 +11,12 @@ class CertificatesConfig(AppConfig):
 
         from licensing.api.serializers import detail_extensions
         from licensing.issuance import register_issuer
+        from licensing.licences import register_licence_source
 
-        from .services import certificate_issue
+        from .services import certificate_issue, held_licences
 
         register_issuer("*", certificate_issue)
+        register_licence_source(held_licences)
 
         def certificate_field(application, request) -> dict:
             from django.conf import settings

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from licensing.constants import State
 from licensing.issuance import IssueRefused
+from licensing.licences import HeldLicence
 from licensing.models import Application
 from licensing.permissions import perm_role
 from licensing.workflow import application_mark_issued
@@ -98,8 +99,18 @@ def _next_serial(kind: str, year: int) -> int:
     return counter.last
 
 
+def held_licences(*, credit_code: str, on: dt.date) -> list[HeldLicence]:
+    """The licence source registered with licensing: the valid lab animal licences the organisation with
+    this credit code holds on `on` (a suspended or expired licence cannot be changed or renewed)."""
+    certificates = (Certificate.objects.filter(holder_code=credit_code, kind__in=[Kind.SCXK, Kind.SYXK],
+                                               status=CertificateStatus.VALID, valid_to__gte=on)
+                    .order_by("number", "-revision"))
+    return [HeldLicence(number=c.number, kind=c.kind, holder_name=c.holder_name, holder_code=c.holder_code,
+                        valid_from=c.valid_from, valid_to=c.valid_to, status=c.status) for c in certificates]
+
+
 def _predecessor(application: Application) -> Certificate | None:
-    number = application.data.get("licence_number")
+    number = application.original_licence_number
     if not number:
         return None
     return (Certificate.objects.select_for_update()
@@ -202,9 +213,9 @@ def certificate_issue(*, application: Application, actor) -> Certificate | None:
     service = application.service_type
     predecessor = _predecessor(application)
     if service.matter in (Matter.CHANGE, Matter.RENEWAL, Matter.CANCELLATION) and predecessor is None:
-        raise IssueError(_("找不到原许可证 %(n)s（或其已失效）。") % {"n": application.data.get("licence_number", "")})
-    if predecessor and predecessor.holder_code != application.data.get("credit_code"):
-        raise IssueError(_("原许可证持证单位与申请人不一致。"))
+        raise IssueError(_("找不到原许可证 %(n)s（或其已失效）。") % {"n": application.original_licence_number or "—"})
+    if predecessor and predecessor.holder_code != application.applicant.credit_code:
+        raise IssueError(_("原许可证 %(n)s 的持证单位与申请人不一致。") % {"n": predecessor.number})
     if service.matter == Matter.CANCELLATION:
         certificate_set_status(certificate=predecessor, actor=actor, status=CertificateStatus.CANCELLED,
                                action="cancel", reason=application.data.get("reason", ""),

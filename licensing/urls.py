@@ -11,6 +11,7 @@ urlpatterns = [
     path("applications/new/", views.application_new, name="application-new"),
     path("applications/<int:pk>/", views.application_detail, name="application-detail"),
     path("applications/<int:pk>/details/", views.application_details, name="application-details"),
+    path("applications/<int:pk>/licence/", views.application_licence, name="application-licence"),
     path("applications/<int:pk>/materials/<slug:code>/", views.application_material, name="application-material"),
     path("applications/<int:pk>/check/", views.application_check, name="application-check"),
     path("applications/<int:pk>/submitted/", views.application_submitted, name="application-submitted"),

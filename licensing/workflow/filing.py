@@ -21,6 +21,7 @@ from services.models import Material, ServiceType
 from ..caselog import log_append
 from ..constants import NoticeKind, State, SubmissionKind
 from ..deadlines import clock_snapshot, deadlines_recompute, today
+from ..licences import check_original_licence
 from ..materials import CONTENT_TYPES, check_document_date, check_upload, safe_original_name
 from ..models import Applicant, Application, MaterialSubmission
 from ..notices import notice_create
@@ -34,14 +35,21 @@ def _case_number(pk: int, on: dt.date) -> str:
 
 
 @transaction.atomic
-def application_create(*, applicant: Applicant, service_type: ServiceType, data: dict, actor) -> Application:
+def application_create(*, applicant: Applicant, service_type: ServiceType, data: dict, actor,
+                       original_licence_number: str | None = None) -> Application:
     errors = validate_form(service_type.code, data, complete=False, today=today())
     if errors:
         raise Invalid(_("申请信息有误。"), errors={"data": errors})
+    application = Application(service_type=service_type, applicant=applicant,
+                              original_licence_number=(original_licence_number or "").strip())
+    licence_errors = check_original_licence(application=application, on=today())
+    if licence_errors:
+        raise Invalid(_("原许可证有误。"), errors=licence_errors)
     authority = catalog.authority_for(service_type=service_type, city=data.get("city", applicant.city))
     application = Application.objects.create(
         case_number=f"TMP-{secrets.token_hex(8)}", service_type=service_type, authority=authority,
         applicant=applicant, data=data, joint=bool(service_type.components),
+        original_licence_number=application.original_licence_number,
     )
     application.case_number = _case_number(application.pk, today())
     application.save(update_fields=["case_number"])
@@ -51,9 +59,15 @@ def application_create(*, applicant: Applicant, service_type: ServiceType, data:
 
 
 @transaction.atomic
-def application_update_data(*, application: Application, data: dict, actor) -> Application:
+def application_update_data(*, application: Application, data: dict, actor,
+                            original_licence_number: str | None = None) -> Application:
     """Save (part of) the form data: while a draft, or while a correction notice is open."""
     application = _editable_filing(application, actor)
+    if original_licence_number is not None:
+        application.original_licence_number = original_licence_number.strip()
+        licence_errors = check_original_licence(application=application, on=today())
+        if licence_errors:
+            raise Invalid(_("原许可证有误。"), errors=licence_errors)
     merged = {**application.data, **data}
     merged = {k: v for k, v in merged.items() if v not in (None, "")}
     errors = validate_form(application.service_type.code, merged, complete=False, today=today())
@@ -63,7 +77,7 @@ def application_update_data(*, application: Application, data: dict, actor) -> A
     if application.state == State.DRAFT:  # once filed, the competent authority is settled
         application.authority = catalog.authority_for(service_type=application.service_type,
                                                       city=merged.get("city", application.applicant.city))
-    application.save(update_fields=["data", "authority", "updated_at"])
+    application.save(update_fields=["data", "authority", "original_licence_number", "updated_at"])
     application.tracks.update(data=merged)
     if application.state != State.DRAFT:
         log_append(application=application, actor=actor, verb="correct_data", from_state=application.state,
@@ -140,6 +154,8 @@ def missing_items(application: Application, *, on: dt.date) -> list[dict]:
     errors = validate_form(application.service_type.code, application.data, complete=True, today=on)
     for field, messages in errors.items():
         problems.append({"item": f"data.{field}", "reason": "；".join(messages)})
+    for messages in check_original_licence(application=application, on=on).values():
+        problems.append({"item": "original_licence_number", "reason": "；".join(messages)})
     current = {s.material_id: s for s in application.submissions.filter(superseded=False)}
     for material in application.service_type.materials.all():
         if not material.accepts_upload:

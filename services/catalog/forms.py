@@ -54,8 +54,6 @@ LAB_PROPERTIES = {
 }
 LAB_REQUIRED = list(LAB_PROPERTIES)
 
-LICENCE_NUMBER = _text("原许可证编号", "Licence number", 40, pattern=r"^S[CY]XK\(.\)\d{4}-\d{4,}$")
-
 PERSON_PROPERTIES = {
     "employer_name": _text("用人单位名称", "Employer", 160),
     "employer_credit_code": _text("用人单位统一社会信用代码", "Employer's unified social credit code", 18,
@@ -97,19 +95,15 @@ FORMS = {
     "lab-animal-use": _schema("实验动物使用许可证申请", LAB_PROPERTIES, LAB_REQUIRED),
     "lab-animal-change": _schema(
         "实验动物许可证变更申请",
-        {**LAB_PROPERTIES, "licence_number": LICENCE_NUMBER,
-         "change_description": _text("变更事项说明", "What changes", 1000)},
-        [*LAB_REQUIRED, "licence_number", "change_description"],
+        {**LAB_PROPERTIES, "change_description": _text("变更事项说明", "What changes", 1000)},
+        [*LAB_REQUIRED, "change_description"],
     ),
-    "lab-animal-renewal": _schema(
-        "实验动物许可证延续申请", {**LAB_PROPERTIES, "licence_number": LICENCE_NUMBER},
-        [*LAB_REQUIRED, "licence_number"],
-    ),
+    "lab-animal-renewal": _schema("实验动物许可证延续申请", LAB_PROPERTIES, LAB_REQUIRED),
     "lab-animal-cancel": _schema(
         "实验动物许可证注销申请",
         {key: LAB_PROPERTIES[key] for key in ("unit_name", "credit_code", "city", "contact_name", "contact_phone")}
-        | {"licence_number": LICENCE_NUMBER, "reason": _text("注销原因", "Reason", 1000)},
-        ["unit_name", "credit_code", "city", "contact_name", "contact_phone", "licence_number", "reason"],
+        | {"reason": _text("注销原因", "Reason", 1000)},
+        ["unit_name", "credit_code", "city", "contact_name", "contact_phone", "reason"],
     ),
     "foreign-work-permit": _schema("外国人来华工作许可申请", PERSON_PROPERTIES, PERSON_REQUIRED),
     "foreign-residence-permit": _schema("外国人工作类居留许可申请", PERSON_PROPERTIES, PERSON_REQUIRED),

@@ -185,11 +185,13 @@ def test_work_permit_verification_masks_the_persons_data(issued):
     assert "C01X00T47" not in json.dumps(body) and body["certificate"]["holder_code"].endswith("47")
 
 
-def test_renewal_issues_a_new_version_and_the_old_one_reads_superseded(certificate, issued, applicant):
+def test_renewal_issues_a_new_version_and_the_old_one_reads_superseded(issued, applicant):
     from tests.licensing.conftest import lab_data
 
-    renewal = issued(on=D(2026, 6, 1), service="lab-animal-renewal",
-                     data=lab_data(licence_number=certificate.number))
+    first = issued(on=D(2026, 3, 2), data=lab_data(credit_code=applicant.credit_code))
+    certificate = Certificate.objects.get(application=first)
+    renewal = issued(on=D(2026, 6, 1), service="lab-animal-renewal", data=lab_data(credit_code=applicant.credit_code),
+                     original_licence_number=certificate.number)
     new = Certificate.objects.get(application=renewal)
     certificate.refresh_from_db()
     assert certificate.status == "superseded" and new.predecessor == certificate
