@@ -56,8 +56,9 @@ class CaseVerb(models.TextChoices):
 
 FINAL_STATES = {State.NOT_ACCEPTED, State.REFUSED, State.ISSUED, State.WITHDRAWN}
 DECIDED_STATES = {State.APPROVED, State.REFUSED, State.ISSUED}
-OPEN_STATES = {State.SUBMITTED, State.CORRECTION_REQUESTED, State.IN_REVIEW, State.PAUSED,
-               State.LEGAL_REVIEW, State.APPROVED}
+# Open cases, in the order of the process (the queues' partial index is built from this tuple).
+OPEN_STATES = (State.SUBMITTED, State.CORRECTION_REQUESTED, State.IN_REVIEW, State.PAUSED, State.LEGAL_REVIEW,
+               State.APPROVED)
 
 # National case-status codes (政务服务办件状态) as exchanged with the provincial platform.
 STATUS_CODES = {

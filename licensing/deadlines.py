@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Q
 from django.utils import timezone
 
 from services import selectors as catalog
@@ -27,6 +28,10 @@ def decision_limit(application: Application) -> tuple[int, int]:
     """(committed, statutory) working days including an approved extension."""
     service_type = application.service_type
     committed = catalog.committed_limit(service_type=service_type, category=application.category)
+    if application.parent_id:
+        # A track keeps the joint filing's promise (7 WD) unless its own limit is shorter (a category A
+        # work permit, 5 WD); the statutory limit stays the track's own.
+        committed = min(committed, application.parent.service_type.committed_limit)
     return committed + application.extension_days, service_type.statutory_limit + application.extension_days
 
 
@@ -89,3 +94,12 @@ def clock_snapshot(application: Application) -> dict:
         "statutory_due": application.statutory_due, "issuance_due": application.issuance_due,
         "provisional": application.provisional,
     }
+
+
+def warning_q(colour: str, on: dt.date) -> Q:
+    """The rows whose `clock.warning_colour` on `on` is `colour`, as a filter over the stored dates."""
+    if colour == "red":
+        return Q(current_due__lt=on)
+    if colour == "yellow":
+        return Q(current_due__gte=on, yellow_from__lte=on)
+    return Q(current_due__isnull=True) | Q(yellow_from__gt=on)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from services.validators import validate_credit_code
 
-from .constants import STATUS_CODES, NoticeKind, PauseKind, Stage, State, SubmissionKind
+from .constants import OPEN_STATES, STATUS_CODES, NoticeKind, PauseKind, Stage, State, SubmissionKind
 from .permissions import (
     acts,
     extension_available,
@@ -50,6 +50,36 @@ class Applicant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ApplicationQuerySet(models.QuerySet):
+    """The filters the queues, the board, the sweep and the metrics share."""
+
+    def cases(self):
+        """Cases that officers act on: single filings and the tracks of joint filings (a joint
+        filing itself is decided through its tracks)."""
+        return self.filter(joint=False)
+
+    def open(self):
+        return self.filter(state__in=OPEN_STATES)
+
+    def for_authority(self, authority_id: int):
+        return self.filter(authority_id=authority_id)
+
+    def queue_order(self):
+        """Overdue first, then nearest due; cases without a running clock last."""
+        return self.order_by(models.F("current_due").asc(nulls_last=True), "id")
+
+    def warning(self, colour: str, on):
+        from .deadlines import warning_q
+
+        return self.filter(warning_q(colour, on))
+
+    def flagged(self, on):
+        """Yellow or red on `on` (电子监察)."""
+        from .deadlines import warning_q
+
+        return self.filter(current_due__isnull=False).filter(warning_q("red", on) | warning_q("yellow", on))
 
 
 class Application(ConcurrentTransitionMixin, models.Model):
@@ -136,6 +166,8 @@ class Application(ConcurrentTransitionMixin, models.Model):
     )
     claimed_at = models.DateTimeField(_("认领时间"), null=True, blank=True)
 
+    objects = ApplicationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("办件")
         verbose_name_plural = _("办件")
@@ -148,9 +180,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
             # The queues: open cases of one authority in due-date order (closed cases, the bulk of
             # the table, are not in it).
             models.Index(fields=["authority", "current_due", "id"], name="app_open_queue_idx",
-                         condition=models.Q(joint=False, state__in=["submitted", "correction_requested",
-                                                                    "in_review", "paused", "legal_review",
-                                                                    "approved"])),
+                         condition=models.Q(joint=False, state__in=[str(state) for state in OPEN_STATES])),
         ]
 
     def __str__(self) -> str:

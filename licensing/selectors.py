@@ -4,27 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from .constants import State
+from .constants import OPEN_STATES, Stage, State
 from .models import Application, CaseLogEntry, MaterialSubmission
 from .permissions import officer_of, officer_roles
 
-# The states each role acts on (its actionable work).
-ROLE_STATES = {
-    "intake": {State.SUBMITTED},
-    "reviewer": {State.IN_REVIEW, State.PAUSED},
-    "approver": {State.IN_REVIEW, State.APPROVED},
-    "legal_reviewer": {State.LEGAL_REVIEW},
-    "supervisor": set(),
+# The work each role acts on. Inside `in_review` the stage says whose turn it is: the handling
+# officer's (reviewer) or the approver's.
+ROLE_WORK = {
+    "intake": Q(state=State.SUBMITTED),
+    "reviewer": Q(state=State.IN_REVIEW, stage=Stage.HANDLING) | Q(state=State.PAUSED),
+    "approver": Q(state=State.IN_REVIEW, stage=Stage.DECISION) | Q(state=State.APPROVED),
+    "legal_reviewer": Q(state=State.LEGAL_REVIEW),
 }
+# The queue's `stage` filter.
 STAGES = {
-    "intake": {State.SUBMITTED},
-    "correction": {State.CORRECTION_REQUESTED},
-    "review": {State.IN_REVIEW},
-    "paused": {State.PAUSED},
-    "legal_review": {State.LEGAL_REVIEW},
-    "issuance": {State.APPROVED},
+    "intake": Q(state=State.SUBMITTED),
+    "correction": Q(state=State.CORRECTION_REQUESTED),
+    "review": Q(state=State.IN_REVIEW),
+    "handling": Q(state=State.IN_REVIEW, stage=Stage.HANDLING),
+    "decision": Q(state=State.IN_REVIEW, stage=Stage.DECISION),
+    "paused": Q(state=State.PAUSED),
+    "legal_review": Q(state=State.LEGAL_REVIEW),
+    "issuance": Q(state=State.APPROVED),
 }
 
 
@@ -38,14 +41,6 @@ def applications_for_user(*, user) -> QuerySet[Application]:
     return base.filter(applicant__user=user, parent__isnull=True)
 
 
-def warning_filter(colour: str, on: dt.date) -> Q:
-    if colour == "red":
-        return Q(current_due__lt=on)
-    if colour == "yellow":
-        return Q(current_due__gte=on, yellow_from__lte=on)
-    return Q(current_due__isnull=True) | Q(yellow_from__gt=on)
-
-
 def queue_for_officer(*, user, on: dt.date, stage: str = "", service: str = "", warning: str = "",
                       mine: bool = False) -> QuerySet[Application]:
     """The actionable cases of the officer's authority, overdue first, then nearest due."""
@@ -53,21 +48,24 @@ def queue_for_officer(*, user, on: dt.date, stage: str = "", service: str = "", 
     if officer is None:
         return Application.objects.none()
     roles = officer_roles(user)
-    states = set().union(*(ROLE_STATES.get(role, set()) for role in roles)) if roles else set()
     if "supervisor" in roles:
-        states |= set().union(*STAGES.values())
+        work = Q(state__in=OPEN_STATES)
+    else:
+        work = Q(pk__in=[])
+        for role in roles:
+            work |= ROLE_WORK.get(role, Q(pk__in=[]))
     if stage:
-        states &= STAGES.get(stage, set())
+        work &= STAGES.get(stage, Q(pk__in=[]))
     queryset = (
-        Application.objects.filter(authority_id=officer.authority_id, joint=False, state__in=states)
+        Application.objects.cases().for_authority(officer.authority_id).open().filter(work)
         .select_related("service_type", "applicant", "claimed_by", "parent")
         .defer("data", "points", "parent__data", "parent__points")
-        .order_by(F("current_due").asc(nulls_last=True), "id")
+        .queue_order()
     )
     if service:
         queryset = queryset.filter(service_type__code=service)
     if warning:
-        queryset = queryset.filter(warning_filter(warning, on))
+        queryset = queryset.warning(warning, on)
     if mine:
         queryset = queryset.filter(claimed_by=user)
     return queryset
@@ -75,7 +73,8 @@ def queue_for_officer(*, user, on: dt.date, stage: str = "", service: str = "", 
 
 def application_detail(*, pk: int) -> Application:
     return (
-        Application.objects.select_related("service_type", "authority", "applicant__user", "parent", "claimed_by")
+        Application.objects.select_related("service_type", "authority", "applicant__user", "parent", "claimed_by",
+                                           "recommended_by")
         .prefetch_related(
             "service_type__materials",
             Prefetch("log", queryset=CaseLogEntry.objects.order_by("seq")),
@@ -91,8 +90,7 @@ def application_detail(*, pk: int) -> Application:
 def supervision_board(*, authority_id: int, on: dt.date) -> QuerySet[Application]:
     """Yellow and red cases of an authority (电子监察)."""
     return (
-        Application.objects.filter(authority_id=authority_id, joint=False, current_due__isnull=False)
-        .filter(warning_filter("red", on) | warning_filter("yellow", on))
+        Application.objects.cases().for_authority(authority_id).flagged(on)
         .select_related("service_type", "applicant", "claimed_by")
         .order_by("current_due", "id")
     )

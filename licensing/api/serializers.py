@@ -8,7 +8,7 @@ from rest_framework import serializers
 from django.urls import reverse
 
 from licensing import correction, workflow
-from licensing.constants import State
+from licensing.constants import Stage, State
 from licensing.models import Application
 
 # Extra fields for the application detail (the certificates app adds `certificate`).
@@ -37,11 +37,12 @@ class CommitmentInput(serializers.Serializer):
 
 
 class CorrectionItem(serializers.Serializer):
-    """A material code, or "data" for the form: the whole form, or one of its fields with `field`."""
+    """A material code, or "data" for the form: the whole form, or one of its fields with `field`.
+    The workflow checks the codes, the field and that each item has a reason (`items.<i>.<key>`)."""
 
     material = serializers.CharField(max_length=60)
     field = serializers.CharField(required=False, max_length=60)
-    reason = serializers.CharField(max_length=500)
+    reason = serializers.CharField(max_length=500, allow_blank=True)
 
 
 class RequestCorrectionInput(serializers.Serializer):
@@ -66,6 +67,8 @@ class ApplicationSummaryOutput(serializers.Serializer):
     case_number = serializers.CharField()
     service = serializers.CharField()
     state = serializers.ChoiceField(choices=State.choices)
+    stage = serializers.ChoiceField(choices=Stage.choices, allow_null=True,
+                                    help_text="whose turn inside in_review: handling (承办) or decision (批准)")
     status_code = serializers.IntegerField(allow_null=True)
     deadlines = DeadlinesOutput()
     remaining_working_days = serializers.IntegerField(allow_null=True)
@@ -124,6 +127,7 @@ def summary_payload(application: Application, *, on=None) -> dict:
         "remaining_working_days": workflow.remaining_working_days(application, on=on),
         "warning": workflow.warning(application, on=on),
         "provisional": application.provisional,
+        "stage": application.stage or None if application.state == State.IN_REVIEW else None,
         "claimed_by": application.claimed_by.username if application.claimed_by_id else None,
         "issue_error": application.issue_error or None,
         "issue_error_permanent": application.issue_error_permanent,
@@ -197,6 +201,10 @@ def application_payload(application: Application, *, request, on=None) -> dict:
         "paused": application.state == State.PAUSED,
         "extension_days": application.extension_days,
         "correction_rounds": application.correction_rounds,
+        "handling_opinion": ({"opinion": application.handling_opinion,
+                              "by": application.recommended_by.get_full_name() or application.recommended_by.username,
+                              "at": application.recommended_at}
+                             if application.recommended_by_id else None),
         "authority": application.authority.code,
         "points": application.points or None,
         "data": application.data,

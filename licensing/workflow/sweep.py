@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from services.models import Officer
 
-from ..constants import FINAL_STATES, State
+from ..constants import State
 from ..deadlines import clock_snapshot, deadlines_recompute, today
 from ..models import Application, Notification
 from .core import fmt, locked, move, save_state
@@ -58,10 +58,10 @@ def deadlines_sweep(*, on: dt.date | None = None) -> SweepResult:
     sweeps at once do each thing once (row locks with SKIP LOCKED, conditional updates)."""
     on = on or today()
     result = SweepResult()
-    due = Application.objects.filter(state=State.SUBMITTED, acceptance_due__lt=on, joint=False)
+    due = Application.objects.cases().filter(state=State.SUBMITTED, acceptance_due__lt=on)
     for pk in due.values_list("pk", flat=True).iterator(chunk_size=2000):
         result.deemed_accepted += _deem_one(pk, on)
-    running = Application.objects.filter(current_due__isnull=False, joint=False)
+    running = Application.objects.cases().filter(current_due__isnull=False)
     yellow = running.filter(yellow_from__lte=on, current_due__gte=on, warned_on__isnull=True)
     overdue = running.filter(current_due__lt=on, overdue_notified_on__isnull=True)
     for ids in _flag_batches("warned_on", yellow, on):
@@ -104,7 +104,7 @@ def deadlines_sweep_task() -> None:
 def deadlines_recompute_years(years: set[int]) -> int:
     """After the calendar changed: recompute every open case whose clock may touch those years."""
     changed = 0
-    open_cases = Application.objects.exclude(state__in=[*FINAL_STATES, State.DRAFT])
+    open_cases = Application.objects.open()
     for pk in open_cases.values_list("pk", flat=True).iterator(chunk_size=2000):
         with transaction.atomic():
             application = locked(pk)

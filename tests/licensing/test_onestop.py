@@ -53,7 +53,7 @@ def test_each_agency_sees_only_its_track_in_its_queue(joint, officers):
     assert {"passport", "photo", "health-certificate"} <= codes and "degree" not in codes
 
 
-def test_category_a_work_permit_is_due_in_five_working_days_and_residence_in_fifteen(joint, officers):
+def test_tracks_keep_the_joint_promise_unless_their_own_limit_is_shorter(joint, officers):
     tracks = tracks_of(joint)
     with at(D(2025, 9, 29)):
         workflow.application_accept(application=tracks["foreign-work-permit"], actor=officers["intake"].user)
@@ -61,8 +61,10 @@ def test_category_a_work_permit_is_due_in_five_working_days_and_residence_in_fif
     tracks = tracks_of(joint)
     # From Mon 29 Sep: 30 Sep 1; 9 Oct 2, 10 Oct 3, 11 Oct (Sat make-up) 4, 13 Oct 5.
     assert tracks["foreign-work-permit"].committed_due == D(2025, 10, 13)
-    # 15 WD: … 13 Oct 5, 14–17 Oct 9, 20–24 Oct 14, 27 Oct 15.
-    assert tracks["foreign-residence-permit"].committed_due == D(2025, 10, 27)
+    # The residence permit is promised within the filing's 7 WD: 13 Oct 5, 14 Oct 6, 15 Oct 7 ...
+    assert tracks["foreign-residence-permit"].committed_due == D(2025, 10, 15)
+    # ... while its statutory limit stays its own 15 WD: 14–17 Oct 9, 20–24 Oct 14, 27 Oct 15.
+    assert tracks["foreign-residence-permit"].statutory_due == D(2025, 10, 27)
     joint.refresh_from_db()
     assert joint.state == State.IN_REVIEW and joint.accepted_on == D(2025, 9, 29)
 
