@@ -18,12 +18,13 @@ from services.catalog.points import work_permit_points
 from services.constants import MaterialMode
 from services.models import Material, ServiceType
 
+from .. import correction
 from ..caselog import log_append
-from ..constants import NoticeKind, State, SubmissionKind
+from ..constants import CaseVerb, NoticeKind, State, SubmissionKind
 from ..deadlines import clock_snapshot, deadlines_recompute, today
 from ..licences import check_original_licence
 from ..materials import CONTENT_TYPES, check_document_date, check_upload, safe_original_name
-from ..models import Applicant, Application, MaterialSubmission
+from ..models import Applicant, Application, CorrectionNotice, MaterialSubmission
 from ..notices import notice_create
 from .core import finish, locked, move, save_state
 from .errors import Forbidden, Invalid, NotAllowed
@@ -61,8 +62,13 @@ def application_create(*, applicant: Applicant, service_type: ServiceType, data:
 @transaction.atomic
 def application_update_data(*, application: Application, data: dict, actor,
                             original_licence_number: str | None = None) -> Application:
-    """Save (part of) the form data: while a draft, or while a correction notice is open."""
+    """Save (part of) the form data: while a draft, or, while a correction notice is open, the
+    fields it flags."""
     application = _editable_filing(application, actor)
+    notices = _open_notices(application)
+    if application.state != State.DRAFT:
+        _check_data_open(application, notices, data, original_licence_number)
+    before = {**application.data, "original_licence_number": application.original_licence_number}
     if original_licence_number is not None:
         application.original_licence_number = original_licence_number.strip()
         licence_errors = check_original_licence(application=application, on=today())
@@ -79,10 +85,64 @@ def application_update_data(*, application: Application, data: dict, actor,
                                                       city=merged.get("city", application.applicant.city))
     application.save(update_fields=["data", "authority", "original_licence_number", "updated_at"])
     application.tracks.update(data=merged)
-    if application.state != State.DRAFT:
-        log_append(application=application, actor=actor, verb="correct_data", from_state=application.state,
-                   to_state=application.state, data={"fields": sorted(data)})
+    after = {**merged, "original_licence_number": application.original_licence_number}
+    changed = sorted(k for k in {*before, *after} if before.get(k) != after.get(k))
+    if application.state != State.DRAFT and changed:
+        _log_correction(application, notices, actor, CaseVerb.CORRECT_DATA, {"fields": changed},
+                        lambda opened: any(opened.field_open(k) for k in changed))
     return application
+
+
+def _open_notices(filing: Application) -> list[CorrectionNotice]:
+    """The open correction notices of a filed application (its own, or its tracks' for a joint
+    filing), each with its case locked for the case-log row."""
+    if filing.state == State.DRAFT:
+        return []
+    cases = {filing.pk: filing}
+    if filing.joint:
+        cases = {t.pk: t for t in Application.objects.select_for_update(of=("self",)).select_related("service_type")
+                 .filter(parent=filing, state=State.CORRECTION_REQUESTED).order_by("pk")}
+    notices = list(CorrectionNotice.objects.filter(application_id__in=list(cases), resolved_at__isnull=True)
+                   .order_by("issued_at"))
+    for notice in notices:
+        notice.application = cases[notice.application_id]
+    return notices
+
+
+def _opened(notices: list[CorrectionNotice]) -> correction.Flags:
+    return correction.flags(item for notice in notices for item in notice.items)
+
+
+def _check_data_open(application: Application, notices: list[CorrectionNotice], data: dict,
+                     original_licence_number: str | None) -> None:
+    """While a notice is open only what it flags may change (Art. 32: the notice lists every item)."""
+    opened = _opened(notices)
+    refused = sorted(name for name in data if not opened.field_open(name))
+    errors: dict = {}
+    if refused:
+        errors["data"] = {name: [_("“%(field)s”不在补正通知所列事项之内，不能修改。") % {"field": name}]
+                          for name in refused}
+    if original_licence_number is not None and not opened.whole_form \
+            and original_licence_number.strip() != application.original_licence_number:
+        errors["original_licence_number"] = [_("原许可证编号不在补正通知所列事项之内，不能修改。")]
+    if errors:
+        raise Invalid(_("只能修改补正通知所列的事项。"), errors=errors)
+
+
+def _check_material_open(application: Application, notices: list[CorrectionNotice], material: Material) -> None:
+    if application.state != State.DRAFT and not _opened(notices).material_open(material.code):
+        raise Invalid(_("只能更换补正通知所列的材料。"), errors={"material": [
+            _("“%(name)s”（%(code)s）不在补正通知所列事项之内，不能更换。") % {"name": material.name_zh,
+                                                                 "code": material.code}]})
+
+
+def _log_correction(filing: Application, notices: list[CorrectionNotice], actor, verb: str, data: dict,
+                    answers) -> None:
+    """A change during the notice: one row on the filing and one on each track whose notice it answers."""
+    cases = [filing] + [n.application for n in notices if n.application_id != filing.pk and answers(
+        correction.flags(n.items))]
+    for case in cases:
+        log_append(application=case, actor=actor, verb=verb, from_state=case.state, to_state=case.state, data=data)
 
 
 def _editable_filing(application: Application, actor) -> Application:
@@ -115,6 +175,8 @@ def material_upload(*, application: Application, material_code: str, uploaded, d
                     actor) -> MaterialSubmission:
     application = _editable_filing(application, actor)
     material = _material(application, material_code)
+    notices = _open_notices(application)
+    _check_material_open(application, notices, material)
     if not material.accepts_upload:
         raise Invalid(_("该材料无需上传。"), errors={"material": [
             _("“%(name)s”为%(mode)s，无需上传。") % {"name": material.name_zh, "mode": material.get_mode_display()}]})
@@ -130,6 +192,10 @@ def material_upload(*, application: Application, material_code: str, uploaded, d
     )
     submission.file.save("upload", uploaded, save=False)
     submission.save()
+    if notices:
+        _log_correction(application, notices, actor, CaseVerb.CORRECT_MATERIAL,
+                        {"material": material.code, "sha256": digest},
+                        lambda opened: opened.material_open(material.code))
     return submission
 
 
@@ -137,15 +203,22 @@ def material_upload(*, application: Application, material_code: str, uploaded, d
 def commitment_sign(*, application: Application, material_code: str, actor) -> MaterialSubmission:
     application = _editable_filing(application, actor)
     material = _material(application, material_code)
+    notices = _open_notices(application)
+    _check_material_open(application, notices, material)
     text = material.commitment_texts.order_by("-version").first()
     if material.mode != MaterialMode.COMMITMENT or text is None:
         raise Invalid(_("该材料不适用告知承诺。"), errors={"material": [_("“%(name)s”不能以承诺代替。") % {
             "name": material.name_zh}]})
     _supersede(application, material)
-    return MaterialSubmission.objects.create(
+    submission = MaterialSubmission.objects.create(
         application=application, material=material, kind=SubmissionKind.COMMITMENT, commitment_text=text,
         submitted_by=actor,
     )
+    if notices:
+        _log_correction(application, notices, actor, CaseVerb.CORRECT_MATERIAL,
+                        {"material": material.code, "commitment_version": text.version},
+                        lambda opened: opened.material_open(material.code))
+    return submission
 
 
 def missing_items(application: Application, *, on: dt.date) -> list[dict]:
