@@ -128,7 +128,17 @@ def test_lab_animal_licence_from_filing_to_approval(live_server, page, officers,
     application.refresh_from_db()
     assert application.state == State.IN_REVIEW
 
+    login(page, base, officers["reviewer"].user.username, next_url=f"/workbench/cases/{application.pk}/")
+    page.locator("#action-recommend summary").click()
+    page.fill("#id_recommend-opinion", "材料与现场一致，设施符合国家标准，建议准予许可。")
+    shot(page, "13a-workbench-case-handling")
+    submit(page, page.locator("#action-recommend button"))
+    assert page.locator(".notice-success").count() == 1
+    application.refresh_from_db()
+    assert application.stage == "decision"
+
     login(page, base, officers["approver"].user.username, next_url=f"/workbench/cases/{application.pk}/")
+    assert "建议准予许可" in page.inner_text("#stages-title + p + table, .stages")
     page.locator("#action-approve summary").click()
     page.fill("#id_approve-opinion", "材料齐全，设施符合国家标准，准予许可。")
     shot(page, "13-workbench-case-approver")
