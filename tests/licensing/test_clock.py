@@ -10,7 +10,7 @@ from licensing.constants import State
 from licensing.workflow import deadlines_sweep
 from services.calendar import calendar_load_schedule, get_calendar
 
-from .conftest import at, recommend
+from .conftest import at, pdf_file, recommend
 
 D = dt.date
 
@@ -62,6 +62,8 @@ def test_correction_notice_stops_the_acceptance_clock_and_resubmission_restarts_
     assert app.state == State.CORRECTION_REQUESTED and app.acceptance_due is None
     with at(D(2025, 10, 20)):
         assert deadlines_sweep().deemed_accepted == 0
+        workflow.material_upload(application=app, material_code="floor-plan", uploaded=pdf_file("plan-v2.pdf"),
+                                 document_date=None, actor=app.applicant.user)
         workflow.application_resubmit(application=app, actor=app.applicant.user)
     app.refresh_from_db()
     # Mon 20 Oct 2025 + 5 WD = Mon 27 Oct.

@@ -14,7 +14,7 @@ from licensing.metrics.services import case_metrics_recompute
 from licensing.workflow import deadlines_sweep
 from services.calendar import get_calendar
 
-from .conftest import at, recommend
+from .conftest import at, pdf_file, recommend
 
 D = dt.date
 
@@ -98,6 +98,8 @@ def test_correction_round_keeps_the_receipt_and_restarts_acceptance(file_applica
         workflow.application_request_correction(application=app, actor=officers["intake"].user,
                                                 items=[{"material": "floor-plan", "reason": "未标明动物流向"}])
     with at(D(2025, 10, 20)):
+        workflow.material_upload(application=app, material_code="floor-plan", uploaded=pdf_file("plan-v2.pdf"),
+                                 document_date=None, actor=app.applicant.user)
         workflow.application_resubmit(application=app, actor=app.applicant.user)
     with at(D(2025, 10, 21)):
         workflow.application_accept(application=app, actor=officers["intake"].user)

@@ -271,6 +271,13 @@ def test_intake_requests_correction_and_the_applicant_answers_it(client, officer
         material = app.service_type.materials.get(code="floor-plan")
         response = client.post(reverse("application-material", args=[app.pk, "floor-plan"]), upload_body(material))
         assert response.status_code == 302
+        early = client.post(reverse("application-resubmit", args=[app.pk]))
+        assert early.status_code == 400
+        assert reverse("application-material", args=[app.pk, "staff-qualifications"]) in early.content.decode()
+        material = app.service_type.materials.get(code="staff-qualifications")
+        response = client.post(reverse("application-material", args=[app.pk, "staff-qualifications"]),
+                               upload_body(material))
+        assert response.status_code == 302
         response = client.post(reverse("application-resubmit", args=[app.pk]))
         assert response.status_code == 302
     app.refresh_from_db()

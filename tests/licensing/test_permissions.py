@@ -11,7 +11,7 @@ from licensing import workflow
 from licensing.constants import State
 from tests.factories import ApplicantFactory
 
-from .conftest import at, recommend
+from .conftest import at, pdf_file, recommend
 
 D = dt.date
 ACTORS = ["intake", "reviewer", "approver", "legal", "supervisor", "km_intake", "crj", "owner", "stranger"]
@@ -44,6 +44,9 @@ def prepare(file_application, officers, state: str):
         if state == "correction_requested":
             workflow.application_request_correction(application=app, actor=officers["intake"].user,
                                                     items=[{"material": "floor-plan", "reason": "不清晰"}])
+            # answered, so that only the actor decides whether the resubmission goes through
+            workflow.material_upload(application=app, material_code="floor-plan", uploaded=pdf_file("plan-v2.pdf"),
+                                     document_date=None, actor=app.applicant.user)
         if state in ("in_review", "decision", "paused", "legal_review"):
             workflow.application_accept(application=app, actor=officers["intake"].user)
         if state == "decision":
