@@ -27,6 +27,7 @@ from services.models import Authority
 from . import keys
 from .constants import KIND_TITLES, TOKEN_KINDS, CertificateStatus, Kind
 from .core import identifiers, tokens
+from .core import keys as core_keys
 from .core.pades import sign_pdf
 from .core.pdf import CertificatePdfData, render_certificate_pdf
 from .core.statuslist import MIN_SIZE, random_free_index
@@ -227,8 +228,13 @@ def certificate_issue(*, application: Application, actor) -> Certificate | None:
         application_mark_issued(application=application, actor=actor, data={"certificate": None})
         return None
     authority = application.authority
-    key = keys.active_key(authority=authority)
-    signing_key, signing_cert, root_cert = keys.chain(key)
+    try:
+        key = keys.active_key(authority=authority)
+        signing_key, signing_cert, root_cert = keys.chain(key)
+    except (core_keys.KekError, core_keys.KeyDecryptionError, ValueError) as exc:
+        # Retrying cannot help: the key-encryption key or the stored key must be put right first.
+        message = _("发证机关“%(authority)s”没有可用的签名密钥（%(detail)s），请管理员检查密钥配置后重新发证。")
+        raise IssueError(message % {"authority": authority.name_zh, "detail": exc}) from exc
     now = timezone.now()
     today = timezone.localdate()
     holder = _holder(application, kind)

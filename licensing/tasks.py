@@ -5,6 +5,9 @@ from django.conf import settings
 
 from services.tasks import periodic, task
 
+# Transient issuing failures wait 1 minute or more before their next attempt.
+ISSUE_RETRY_INTERVAL_SECONDS = 60
+
 
 @task
 def issue_certificate(*, application_id: int, actor_id: int | None) -> None:
@@ -28,3 +31,14 @@ def sweep_deadlines() -> None:
 
 
 periodic(sweep_deadlines, every=settings.TONGBAN_SWEEP_INTERVAL_SECONDS)
+
+
+@task
+def retry_issuance() -> None:
+    """Issue again the approved cases whose certificate failed for a passing reason."""
+    from .issuance import retry_due_issuance
+
+    retry_due_issuance()
+
+
+periodic(retry_issuance, every=ISSUE_RETRY_INTERVAL_SECONDS)

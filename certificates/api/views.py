@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -23,9 +23,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from licensing import selectors as case_selectors
+from licensing import workflow
 from licensing.api.serializers import ApplicationOutput, application_payload
 from licensing.api.views import visible_application
-from licensing.permissions import officer_of, perm_role
+from licensing.permissions import officer_of
 
 from .. import services
 from ..models import Certificate
@@ -126,20 +127,10 @@ class IssueView(APIView):
     @extend_schema(request=None, responses={200: ApplicationOutput},
                    summary="Issue (or retry issuing) the certificate of an approved case")
     def post(self, request: Request, pk: int) -> Response:
+        # 403 for an officer who is not the authority's approver, 409 unless approved, 400 for a
+        # reasoned refusal, 503 for a passing failure (retried automatically): the workflow's errors.
         application = visible_application(request, pk)
-        if not perm_role("approver")(application, request.user):
-            return Response({"detail": _("只有审批人员可以发证。"), "code": "forbidden"}, status=403)
-        if application.state != "approved":
-            return Response({"detail": _("该办件不在待发证状态。"), "code": "not_allowed_in_state",
-                             "state": application.state}, status=409)
-        try:
-            services.certificate_issue(application=application, actor=request.user)
-        except Exception as exc:  # recorded on the case like the automatic attempt
-            from licensing.workflow import application_record_issue_failure
-
-            application_record_issue_failure(application=application, reason=f"{type(exc).__name__}: {exc}")
-            return Response({"detail": _("发证失败：%s") % exc, "code": "issue_failed"},
-                            status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        workflow.application_issue_again(application=application, actor=request.user)
         return Response(application_payload(case_selectors.application_detail(pk=pk), request=request))
 
 

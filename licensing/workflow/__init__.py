@@ -17,13 +17,11 @@ from .decision import (
     application_approve,
     application_confirm_refusal,
     application_extend,
-    application_mark_issued,
     application_propose_refusal,
-    application_record_issue_failure,
     application_return,
     application_withdraw,
 )
-from .errors import Forbidden, Invalid, NotAllowed, WorkflowError
+from .errors import Forbidden, Invalid, NotAllowed, Unavailable, WorkflowError
 from .filing import (
     SubmitResult,
     application_create,
@@ -40,6 +38,12 @@ from .intake import (
     application_request_correction,
     application_resubmit,
 )
+from .issuing import (
+    application_can_issue_again,
+    application_issue_again,
+    application_mark_issued,
+    application_record_issue_failure,
+)
 from .joint import joint_follow, joint_state
 from .review import (
     application_claim,
@@ -52,8 +56,9 @@ from .review import (
 from .sweep import SweepResult, deadlines_recompute_years, deadlines_sweep, deadlines_sweep_task
 
 __all__ = [
-    "DEADLINE_FIELDS", "Forbidden", "Invalid", "NotAllowed", "SubmitResult", "SweepResult", "WorkflowError",
-    "application_accept", "application_approve", "application_claim", "application_confirm_refusal",
+    "DEADLINE_FIELDS", "Forbidden", "Invalid", "NotAllowed", "SubmitResult", "SweepResult", "Unavailable",
+    "WorkflowError", "application_accept", "application_approve", "application_can_issue_again", "application_claim",
+    "application_confirm_refusal", "application_issue_again",
     "application_create", "application_extend", "application_mark_issued", "application_pause",
     "application_propose_refusal", "application_recommend", "application_record_issue_failure",
     "application_refuse_acceptance", "application_release", "application_request_correction",

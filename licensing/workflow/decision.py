@@ -151,25 +151,3 @@ def application_withdraw(*, application: Application, actor, reason: str = "") -
                   lines_zh=[f"你单位已于{today():%Y年%m月%d日}撤回“{application.service_type.name_zh}”申请，本件办结。"],
                   lines_en=[f"You withdrew the application on {today().isoformat()}; the case is closed."])
     return application
-
-
-@transaction.atomic
-def application_mark_issued(*, application: Application, actor, data: dict | None = None) -> Application:
-    """Called by the certificate issuer inside its transaction once the certificate exists."""
-    application = locked(application)
-    before = move(application, "mark_issued", actor, system=True)
-    application.issued_at = timezone.now()
-    application.issued_on = today()
-    application.closed_at = application.issued_at
-    application.issue_error = ""
-    return finish(application, actor, "issue", before, data=data,
-                   fields=("issued_at", "issued_on", "closed_at", "issue_error"))
-
-
-@transaction.atomic
-def application_record_issue_failure(*, application: Application, reason: str) -> None:
-    application = locked(application)
-    application.issue_error = reason[:2000]
-    application.save(update_fields=["issue_error", "updated_at"])
-    log_append(application=application, actor=None, verb="issue_failed", from_state=application.state,
-               to_state=application.state, reason=reason[:2000])

@@ -31,3 +31,10 @@ class Forbidden(WorkflowError):
 class Invalid(WorkflowError):
     status = 400
     code = "invalid"
+
+
+class Unavailable(WorkflowError):
+    """The act could not be completed for a passing reason (it is retried automatically)."""
+
+    status = 503
+    code = "issue_failed"

@@ -236,8 +236,8 @@ def test_licensing_tasks_are_thin_wrappers_around_the_functions_that_do_the_work
 
 
 def test_the_deadline_sweep_is_periodic_at_the_configured_interval(settings):
-    assert [(p.name, p.every) for p in periodic_tasks()] == [
-        ("licensing.tasks.sweep_deadlines", settings.TONGBAN_SWEEP_INTERVAL_SECONDS)]
+    assert ("licensing.tasks.sweep_deadlines", settings.TONGBAN_SWEEP_INTERVAL_SECONDS) in [
+        (p.name, p.every) for p in periodic_tasks()]
 
 
 def test_every_periodic_task_and_every_beat_entry_resolves_to_a_registered_task():
