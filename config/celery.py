@@ -16,7 +16,12 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.set_default()
 
 
-@app.task(name=CELERY_TASK, acks_late=True)
+def _shadow_name(task, args, kwargs, options) -> str:
+    return args[0]
+
+
+# Logs and monitoring show the registered task's name (services.tasks sends it as `shadow` too).
+@app.task(name=CELERY_TASK, acks_late=True, shadow_name=_shadow_name)
 def run(name: str, kwargs: dict) -> None:
     run_registered(name, kwargs)
 

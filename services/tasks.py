@@ -142,4 +142,4 @@ def _send(name: str, kwargs: dict[str, Any]) -> None:
 
     connection = current_app.connection_for_write(settings.CELERY_BROKER_URL)
     with pools.producers[connection].acquire(block=True) as producer:
-        current_app.send_task(CELERY_TASK, args=(name, kwargs), producer=producer, ignore_result=True)
+        current_app.send_task(CELERY_TASK, args=(name, kwargs), producer=producer, ignore_result=True, shadow=name)

@@ -210,6 +210,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Tasks are sent after the request's commit: with the broker away, a short retry, then they run in-process.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 # The deadline sweep (deemed acceptances, yellow and red alerts) runs this often under `celery beat`.
 TONGBAN_SWEEP_INTERVAL_SECONDS = float(os.environ.get("TONGBAN_SWEEP_INTERVAL_SECONDS", "900"))
 
