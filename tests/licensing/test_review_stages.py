@@ -178,3 +178,20 @@ def test_the_recommending_officer_sees_why_they_cannot_approve(client, accepted)
     page = client.get(reverse("workbench-case", args=[accepted.pk])).content.decode()
     assert reverse("workbench-action", args=[accepted.pk, "approve"]) not in page
     assert "审批分离" in page
+
+
+def test_the_residence_track_says_it_waits_for_the_work_permit(client, file_application, officers):
+    joint = file_application(on=D(2025, 9, 26), service="foreign-talent-one-stop")
+    residence = joint.tracks.get(service_type__code="foreign-residence-permit")
+    with at(D(2025, 9, 29)):
+        workflow.application_accept(application=residence, actor=officers["crj"].user)
+        recommend(residence, officers["crj"])
+    client.force_login(officers["crj_approver"].user)
+    with at(D(2025, 9, 30)):
+        page = client.get(reverse("workbench-case", args=[residence.pk])).content.decode()
+    assert reverse("workbench-action", args=[residence.pk, "approve"]) not in page
+    assert 'id="unavailable-approve"' in page and "外国人来华工作许可" in page
+    with at(D(2025, 9, 30)):
+        response = api(officers["crj_approver"].user).post(f"/api/v1/applications/{residence.pk}/approve/",
+                                                          {"opinion": "同意"}, format="json")
+    assert response.status_code == 409 and "外国人来华工作许可" in response.json()["detail"]
