@@ -74,7 +74,7 @@ def flaky(monkeypatch):
     return make
 
 
-def test_a_permanent_refusal_is_logged_once_however_often_issuing_is_tried(approved, applicant, grant):
+def test_a_permanent_refusal_is_logged_once_however_often_issuing_is_tried(approved, applicant, grant):  # noqa: F811
     licence = grant(applicant)
     app = approved(service="lab-animal-change", data=change_data(applicant), original_licence_number=licence.number)
     certificate_set_status(certificate=licence, actor=None, status=CertificateStatus.REVOKED, action="revoke",
@@ -286,3 +286,24 @@ def test_the_admin_change_page_offers_issue_again_and_reports_failures(approved,
 
 def test_retry_issuance_is_a_periodic_task_every_minute():
     assert (tasks.retry_issuance.task_name, 60.0) in [(p.name, p.every) for p in periodic_tasks()]
+
+
+def test_the_approvers_case_page_says_whether_the_failure_waits_for_them(approved, officers, monkeypatch, flaky):
+    waiting, retrying = approved(), approved()
+
+    def refuse(**kwargs):
+        raise certificate_services.IssueError("原许可证持证单位与申请人不一致。")
+
+    monkeypatch.setitem(issuance.issuers, "*", refuse)
+    with travel(T0):
+        issuance.issue_after_approval(application_id=waiting.pk, actor_id=None)
+    flaky(1)
+    with travel(T0):
+        issuance.issue_after_approval(application_id=retrying.pk, actor_id=None)
+    client = Client()
+    client.force_login(officers["approver"].user)
+    with travel(T0):
+        first = client.get(reverse("workbench-case", args=[waiting.pk])).content.decode()
+        second = client.get(reverse("workbench-case", args=[retrying.pk])).content.decode()
+    assert "原许可证持证单位与申请人不一致。" in first and "须由审批人处理原因后重新发证" in first
+    assert "OperationalError" in second and "自动重试" in second

@@ -14,7 +14,6 @@ from django.utils import timezone
 from certificates.constants import CertificateStatus
 from certificates.models import Certificate
 from certificates.services import certificate_issue, certificate_set_status
-from licensing import workflow
 from licensing.constants import State
 from licensing.licences import check_original_licence, licences_held
 from licensing.models import Application
