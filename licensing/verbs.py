@@ -337,6 +337,11 @@ registry.register(Verb(
     help=_("法制审核不同意拟不予许可意见，退回审查。"), done=_("已退回重新审查。"),
 ))
 registry.register(Verb(
+    slug="issue", log=CaseVerb.ISSUE, service=workflow.application_issue_again, roles=("approver",),
+    states=frozenset({State.APPROVED}), label=_("重新发证"), css="button-secondary",
+    help=_("立即颁发电子证照：用于发证失败后处理完原因，或不等待下一次自动重试。"), done=_("电子证照已颁发。"),
+))
+registry.register(Verb(
     slug="submit", log=CaseVerb.SUBMIT, transition="submit", service=workflow.application_submit,
     roles=(APPLICANT,), label=_("提交申请"), help=_("核对无误并声明后提交；提交后收到收件回执和查询密码。"),
     done=_("申请已提交。"), on_page=False,
@@ -358,5 +363,6 @@ registry.register(Verb(
 # either a registered verb's or listed here (a test holds both lists complete).
 SYSTEM_TRANSITIONS = {"deem_accepted": CaseVerb.DEEM_ACCEPTED, "mark_issued": CaseVerb.ISSUE,
                       "follow_tracks": CaseVerb.TRACKS}
+# `issue` is both the approver's verb (issue again) and what the issuer logs when it moves the case.
 OTHER_LOG_VERBS = {CaseVerb.CREATE, CaseVerb.CORRECT_DATA, CaseVerb.CORRECT_MATERIAL, CaseVerb.ISSUE_FAILED,
-                   *SYSTEM_TRANSITIONS.values()}
+                   CaseVerb.DEEM_ACCEPTED, CaseVerb.TRACKS}

@@ -7,6 +7,5 @@ urlpatterns = [
     path("certificates/<int:pk>/pdf/", views.CertificatePdfView.as_view(), name="api-certificate-pdf"),
     path("certificates/<int:pk>/<slug:action>/", views.CertificateActionView.as_view(),
          name="api-certificate-action"),
-    path("applications/<int:pk>/issue/", views.IssueView.as_view(), name="api-application-issue"),
     path("register/", views.RegisterView.as_view(), name="api-register"),
 ]

@@ -22,10 +22,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from licensing import selectors as case_selectors
-from licensing import workflow
-from licensing.api.serializers import ApplicationOutput, application_payload
-from licensing.api.views import visible_application
 from licensing.permissions import officer_of
 
 from .. import services
@@ -119,19 +115,6 @@ class CertificatePdfView(APIView):
         response = FileResponse(certificate.pdf.open("rb"), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{certificate.identifier}.pdf"'
         return response
-
-
-class IssueView(APIView):
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(request=None, responses={200: ApplicationOutput},
-                   summary="Issue (or retry issuing) the certificate of an approved case")
-    def post(self, request: Request, pk: int) -> Response:
-        # 403 for an officer who is not the authority's approver, 409 unless approved, 400 for a
-        # reasoned refusal, 503 for a passing failure (retried automatically): the workflow's errors.
-        application = visible_application(request, pk)
-        workflow.application_issue_again(application=application, actor=request.user)
-        return Response(application_payload(case_selectors.application_detail(pk=pk), request=request))
 
 
 class CertificateActionView(APIView):
