@@ -307,3 +307,41 @@ def test_the_approvers_case_page_says_whether_the_failure_waits_for_them(approve
         second = client.get(reverse("workbench-case", args=[retrying.pk])).content.decode()
     assert "原许可证持证单位与申请人不一致。" in first and "须由审批人处理原因后重新发证" in first
     assert "OperationalError" in second and "自动重试" in second
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_runner_skips_a_case_another_runner_holds(approved, flaky):
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    app = approved()
+    flaky(1)
+    with travel(T0):
+        issuance.issue_after_approval(application_id=app.pk, actor_id=None)
+    due = Application.objects.get(pk=app.pk).issue_retry_at
+    held, release, seen = threading.Event(), threading.Event(), []
+
+    def other_runner():
+        try:
+            with transaction.atomic():
+                Application.objects.select_for_update().get(pk=app.pk)
+                held.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_runner)
+    thread.start()
+    try:
+        assert held.wait(10)
+        seen.append(issuance.retry_due_issuance(now=due))  # does not wait for the lock
+    finally:
+        release.set()
+        thread.join()
+    assert seen == [0] and Application.objects.get(pk=app.pk).state == State.APPROVED
+    assert issuance.retry_due_issuance(now=due) == 1
+    assert Application.objects.get(pk=app.pk).state == State.ISSUED
