@@ -81,7 +81,9 @@ def extension_available(instance) -> bool:
 
 
 def waiting_for_tracks(instance) -> list[str]:
-    """The names of the earlier tracks of a joint filing that are not yet approved."""
+    """In a joint filing a track may be approved only once the tracks listed before it in the
+    joint service's components are approved (the residence permit needs the work permit): the
+    names of those not yet approved."""
     if not instance.parent_id:
         return []
     from .constants import State
@@ -89,12 +91,14 @@ def waiting_for_tracks(instance) -> list[str]:
     order = instance.parent.service_type.components
     code = instance.service_type.code
     earlier = order[: order.index(code)] if code in order else []
+    if not earlier:
+        return []
+    siblings = {t.service_type.code: t for t in instance.parent.tracks.filter(service_type__code__in=earlier)
+                .select_related("service_type")}
     approved = {State.APPROVED, State.ISSUED}
-    done = {t.service_type.code for t in instance.parent.tracks.filter(service_type__code__in=earlier)
-            .select_related("service_type") if t.state in approved}
-    names = {t.service_type.code: t.service_type for t in instance.parent.tracks.select_related("service_type")}
     english = _english()
-    return [(names[c].name_en if english else names[c].name_zh) if c in names else c for c in earlier if c not in done]
+    return [(siblings[c].service_type.name_en if english else siblings[c].service_type.name_zh)
+            if c in siblings else c for c in earlier if c not in siblings or siblings[c].state not in approved]
 
 
 def _english() -> bool:
@@ -104,20 +108,7 @@ def _english() -> bool:
 
 
 def prerequisite_tracks_approved(instance) -> bool:
-    """In a joint filing a track may be approved only once the tracks listed before it in the
-    joint service's components are approved (the residence permit needs the work permit)."""
-    if not instance.parent_id:
-        return True
-    order = instance.parent.service_type.components
-    code = instance.service_type.code
-    earlier = order[: order.index(code)] if code in order else []
-    if not earlier:
-        return True
-    from .constants import State
-
-    approved = {State.APPROVED, State.ISSUED}
-    siblings = instance.parent.tracks.filter(service_type__code__in=earlier).values_list("state", flat=True)
-    return len(siblings) == len(earlier) and all(state in approved for state in siblings)
+    return not waiting_for_tracks(instance)
 
 
 def can_view(user, application) -> bool:

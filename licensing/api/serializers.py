@@ -45,10 +45,6 @@ class CorrectionItem(serializers.Serializer):
     reason = serializers.CharField(max_length=500, allow_blank=True)
 
 
-class RequestCorrectionInput(serializers.Serializer):
-    items = CorrectionItem(many=True, allow_empty=False)
-
-
 class ErrorOutput(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField()
