@@ -166,6 +166,11 @@ class Application(ConcurrentTransitionMixin, models.Model):
     )
     claimed_at = models.DateTimeField(_("认领时间"), null=True, blank=True)
 
+    # The head of the case log, written in the same transaction as every row (licensing.caselog):
+    # a removed tail or a deleted log no longer matches it.
+    log_seq = models.PositiveIntegerField(_("日志末行序号"), default=0, editable=False)
+    log_head = models.CharField(_("日志末行摘要"), max_length=64, blank=True, editable=False)
+
     objects = ApplicationQuerySet.as_manager()
 
     class Meta:
