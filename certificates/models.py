@@ -143,3 +143,24 @@ class CertificateEvent(models.Model):
     @property
     def action_label(self) -> str:
         return str(EVENT_LABELS.get(self.action, self.action))
+
+
+class LogRoot(models.Model):
+    """The day's Merkle root over every case log's head (licensing.caselog), signed by the publisher key
+    and served at /.well-known/tongban/log-roots/. The leaves are kept to name an altered case."""
+
+    date = models.DateField(_("日期"), unique=True)
+    cutoff = models.DateTimeField(_("截取时间"))
+    root = models.CharField(_("默克尔根"), max_length=64)
+    size = models.PositiveIntegerField(_("办件数"))
+    kid = models.CharField(_("密钥标识"), max_length=16)
+    cose = models.BinaryField(_("签名文件"))
+    leaves = models.JSONField(_("叶子"), default=list, help_text=_("[办件编号, 序号, 摘要]，按办件编号排序"))
+
+    class Meta:
+        verbose_name = _("办件日志锚定根")
+        verbose_name_plural = _("办件日志锚定根")
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.root[:16]}"
