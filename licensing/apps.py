@@ -12,7 +12,7 @@ class LicensingConfig(AppConfig):
         from services.catalog.forms import FORMS, form_schema
         from services.demo import demo_seeders
 
-        from . import tasks  # noqa: F401  (registers licensing's tasks)
+        from . import tasks, wording  # noqa: F401  (register licensing's tasks and notice builders)
         from .demo import seed_demo_applicants
         from .metrics.services import case_metrics_recompute
         from .workflow import deadlines_recompute_years

@@ -1,6 +1,10 @@
-"""Written notices the law requires, the applicant's notifications, and their e-mail copies."""
+"""Written notices the law requires (stored, numbered, worded by one builder per kind), the applicant's
+notifications, and their e-mail copies."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -13,13 +17,56 @@ from . import tasks
 from .constants import NoticeKind
 from .models import Application, Notice, Notification
 
-REMEDIES_ZH = (
-    "如不服本决定，可自收到本决定书之日起六十日内依法申请行政复议，或者自收到之日起六个月内依法向人民法院提起行政诉讼。"
-)
-REMEDIES_EN = (
-    "If you disagree with this decision you may apply for administrative reconsideration within 60 days of "
-    "receiving it, or bring an administrative lawsuit before a people's court within 6 months."
-)
+
+@dataclass(frozen=True)
+class Wording:
+    """What a notice says, in both languages, and the facts it states (kept for the record and the PDF)."""
+
+    lines_zh: list[str]
+    lines_en: list[str]
+    facts: dict = field(default_factory=dict)
+
+
+# builder(application, **context) → Wording. One per notice kind; the kind's zh title is its label.
+NoticeBuilder = Callable[..., Wording]
+
+
+@dataclass(frozen=True)
+class NoticeDefinition:
+    kind: str
+    title_en: str
+    build: NoticeBuilder
+
+
+class NoticeBuilderRegistry:
+    """Notice kinds and how each is worded. `licensing.wording` registers the Administrative Licensing
+    Law's notices; an app that adds a kind to `NoticeKind` registers its builder in `AppConfig.ready()`."""
+
+    def __init__(self) -> None:
+        self._definitions: dict[str, NoticeDefinition] = {}
+
+    def register(self, kind: str, *, title_en: str) -> Callable[[NoticeBuilder], NoticeBuilder]:
+        def decorate(build: NoticeBuilder) -> NoticeBuilder:
+            if kind not in NoticeKind.values:
+                raise ValueError(f"{kind!r} is not a NoticeKind")
+            if kind in self._definitions:
+                raise ValueError(f"notice kind {kind!r} already has a builder")
+            self._definitions[kind] = NoticeDefinition(kind=kind, title_en=title_en, build=build)
+            return build
+
+        return decorate
+
+    def __getitem__(self, kind: str) -> NoticeDefinition:
+        return self._definitions[kind]
+
+    def __contains__(self, kind: object) -> bool:
+        return kind in self._definitions
+
+    def kinds(self) -> list[str]:
+        return list(self._definitions)
+
+
+notice_builders = NoticeBuilderRegistry()
 
 
 def _number(application: Application, kind: str) -> str:
@@ -27,11 +74,13 @@ def _number(application: Application, kind: str) -> str:
     return f"{application.case_number}-{kind.upper()}-{count}"
 
 
-def notice_create(*, application: Application, kind: str, lines_zh: list[str], lines_en: list[str],
-                  facts: dict | None = None) -> Notice:
-    """Store the notice, tell the applicant (in the portal and by e-mail after commit)."""
-    label = NoticeKind(kind).label
+def notice_issue(*, application: Application, kind: str, **context) -> Notice:
+    """Word the notice of `kind` by its builder, store it and tell the applicant (in the portal, and by
+    e-mail after commit)."""
+    definition = notice_builders[kind]
+    wording = definition.build(application, **context)
     authority = application.authority
+    label = NoticeKind(kind).label
     notice = Notice.objects.create(
         application=application,
         kind=kind,
@@ -39,7 +88,7 @@ def notice_create(*, application: Application, kind: str, lines_zh: list[str], l
         issued_at=timezone.now(),
         content={
             "title_zh": str(label),
-            "title_en": NOTICE_TITLES_EN[kind],
+            "title_en": definition.title_en,
             "authority_zh": authority.name_zh,
             "authority_en": authority.name_en,
             "complaint_phone": authority.complaint_phone,
@@ -47,9 +96,9 @@ def notice_create(*, application: Application, kind: str, lines_zh: list[str], l
             "case_number": application.case_number,
             "service_zh": application.service_type.name_zh,
             "service_en": application.service_type.name_en,
-            "lines_zh": lines_zh,
-            "lines_en": lines_en,
-            "facts": facts or {},
+            "lines_zh": wording.lines_zh,
+            "lines_en": wording.lines_en,
+            "facts": wording.facts,
         },
     )
     notification = Notification.objects.create(
@@ -57,7 +106,7 @@ def notice_create(*, application: Application, kind: str, lines_zh: list[str], l
         application=application,
         notice=notice,
         subject=f"【{authority.name_zh}】{label}：{application.case_number}",
-        body="\n".join(lines_zh),
+        body="\n".join(wording.lines_zh),
     )
     enqueue(tasks.send_notification_email, notification_id=notification.pk)
     return notice
@@ -69,21 +118,6 @@ def send_notification_email(*, notification_id: int) -> None:
         return
     link = f"{settings.TONGBAN_SITE_URL}/applications/{notification.application_id}/"
     send_mail(notification.subject, f"{notification.body}\n\n{link}", None, [notification.user.email])
-
-
-NOTICE_TITLES_EN = {
-    NoticeKind.RECEIPT: "Receipt of application",
-    NoticeKind.ACCEPTANCE: "Notice of acceptance",
-    NoticeKind.DEEMED_ACCEPTANCE: "Notice of acceptance by operation of law",
-    NoticeKind.CORRECTION: "One-time notice to complete the application",
-    NoticeKind.NON_ACCEPTANCE: "Decision not to accept the application",
-    NoticeKind.PAUSE: "Notice of a special procedure (clock stopped)",
-    NoticeKind.RESUME: "Notice that the special procedure has ended",
-    NoticeKind.EXTENSION: "Notice of extension of the time limit",
-    NoticeKind.GRANT: "Decision to grant the licence",
-    NoticeKind.REFUSAL: "Decision to refuse the licence",
-    NoticeKind.WITHDRAWAL: "Confirmation of withdrawal",
-}
 
 
 def notifications_mark_read(*, user, ids: list[int]) -> int:

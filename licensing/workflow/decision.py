@@ -13,8 +13,8 @@ from ..caselog import log_append
 from ..constants import DECIDED_STATES, FINAL_STATES, NoticeKind, Stage
 from ..deadlines import deadlines_recompute, today
 from ..models import Application
-from ..notices import REMEDIES_EN, REMEDIES_ZH, notice_create
-from .core import finish, fmt, locked, mark_decided, move, save_state
+from ..notices import notice_issue
+from .core import finish, locked, mark_decided, move, save_state
 from .errors import Forbidden, Invalid, NotAllowed
 from .joint import joint_follow
 
@@ -35,14 +35,7 @@ def application_extend(*, application: Application, actor, days: int, reason: st
     application.extension_reason = reason
     finish(application, actor, "extend", before, reason=reason, data={"days": days},
             fields=("extension_days", "extension_reason"))
-    notice_create(
-        application=application, kind=NoticeKind.EXTENSION,
-        lines_zh=[f"因{reason}，经本机关负责人批准，审查期限延长{days}个工作日（《中华人民共和国行政许可法》第四十二条）。",
-                  f"办结期限调整为{fmt(application.statutory_due)}。"],
-        lines_en=[f"With the head of the authority's approval the time limit is extended by {days} working days "
-                  f"(Art. 42). Reason: {reason}", f"New time limit: {fmt(application.statutory_due)}."],
-        facts={"days": days, "statutory_due": application.statutory_due},
-    )
+    notice_issue(application=application, kind=NoticeKind.EXTENSION)
     return application
 
 
@@ -56,15 +49,7 @@ def application_approve(*, application: Application, actor, opinion: str) -> App
     application.opinion = opinion
     mark_decided(application)
     finish(application, actor, "approve", before, reason=opinion, fields=("opinion", "decided_at", "decided_on"))
-    notice_create(
-        application=application, kind=NoticeKind.GRANT,
-        lines_zh=[f"经审查，你单位申请的“{application.service_type.name_zh}”符合法定条件、标准，依照《中华人民共和国行政许可法》"
-                  f"第三十八条，决定准予行政许可。", f"审批意见：{opinion}",
-                  f"电子证照将于{fmt(application.issuance_due)}前颁发，可在网上下载并扫码核验。"],
-        lines_en=[f"Your application '{application.service_type.name_en}' meets the legal conditions and is granted "
-                  "(Art. 38).", f"Opinion: {opinion}",
-                  f"The electronic certificate will be issued by {fmt(application.issuance_due)}."],
-    )
+    notice_issue(application=application, kind=NoticeKind.GRANT)
     enqueue(tasks.issue_certificate, application_id=application.pk,
             actor_id=actor.pk if actor else None)
     return application
@@ -96,15 +81,7 @@ def application_confirm_refusal(*, application: Application, actor, opinion: str
     application.closed_at = application.decided_at
     finish(application, actor, "confirm_refusal", before, reason=opinion,
             fields=("decided_at", "decided_on", "closed_at"))
-    notice_create(
-        application=application, kind=NoticeKind.REFUSAL,
-        lines_zh=[f"经审查，你单位申请的“{application.service_type.name_zh}”不符合法定条件，决定不予行政许可。",
-                  f"理由：{application.refusal_reasons}", f"依据：{application.refusal_legal_basis}", REMEDIES_ZH],
-        lines_en=["Your application does not meet the legal conditions and is refused.",
-                  f"Reasons: {application.refusal_reasons}", f"Legal basis: {application.refusal_legal_basis}",
-                  REMEDIES_EN],
-        facts={"reasons": application.refusal_reasons, "legal_basis": application.refusal_legal_basis},
-    )
+    notice_issue(application=application, kind=NoticeKind.REFUSAL)
     return application
 
 
@@ -147,7 +124,5 @@ def application_withdraw(*, application: Application, actor, reason: str = "") -
         before = move(application, "withdraw", actor)
         application.closed_at = timezone.now()
         finish(application, actor, "withdraw", before, reason=reason, fields=("closed_at",))
-    notice_create(application=application, kind=NoticeKind.WITHDRAWAL,
-                  lines_zh=[f"你单位已于{today():%Y年%m月%d日}撤回“{application.service_type.name_zh}”申请，本件办结。"],
-                  lines_en=[f"You withdrew the application on {today().isoformat()}; the case is closed."])
+    notice_issue(application=application, kind=NoticeKind.WITHDRAWAL, on=today())
     return application

@@ -25,7 +25,7 @@ from ..deadlines import clock_snapshot, deadlines_recompute, today
 from ..licences import check_original_licence
 from ..materials import CONTENT_TYPES, check_document_date, check_upload, safe_original_name
 from ..models import Applicant, Application, CorrectionNotice, MaterialSubmission
-from ..notices import notice_create
+from ..notices import notice_issue
 from .core import finish, locked, move, save_state
 from .errors import Forbidden, Invalid, NotAllowed
 
@@ -285,18 +285,7 @@ def application_submit(*, application: Application, actor) -> SubmitResult:
         finish(application, actor, "submit", before,
                 fields=("status_password_hash", "submitted_at", "received_on", "acceptance_clock_from",
                         "category", "points"))
-    notice_create(
-        application=application, kind=NoticeKind.RECEIPT,
-        lines_zh=[f"我机关于{on:%Y年%m月%d日}收到你单位提交的“{application.service_type.name_zh}”申请材料（办件编号 "
-                  f"{application.case_number}）。",
-                  f"我机关将在{application.service_type.acceptance_limit}个工作日内作出受理、一次性告知补正或不予受理的决定；"
-                  f"逾期未告知补正的，自收到申请材料之日起即为受理。"],
-        lines_en=[f"We received your application '{application.service_type.name_en}' on {on.isoformat()} "
-                  f"(case {application.case_number}).",
-                  f"Within {application.service_type.acceptance_limit} working days we will accept it, ask once for "
-                  "every missing item, or decide not to accept it; without such a notice it counts as accepted as "
-                  "of the day of receipt."],
-    )
+    notice_issue(application=application, kind=NoticeKind.RECEIPT, on=on)
     return SubmitResult(application=application, password=password)
 
 

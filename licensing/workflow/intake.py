@@ -16,8 +16,8 @@ from .. import correction
 from ..constants import NoticeKind, Stage
 from ..deadlines import today
 from ..models import Application, CorrectionNotice
-from ..notices import REMEDIES_EN, REMEDIES_ZH, notice_create
-from .core import finish, fmt, locked, move
+from ..notices import notice_issue
+from .core import finish, locked, move
 from .errors import Invalid, NotAllowed
 from .filing import missing_items
 
@@ -38,25 +38,7 @@ def _accepted(application: Application, actor, before: str, *, on: dt.date, deem
     finish(application, actor, "deem_accepted" if deemed else "accept", before, reason=reason,
             fields=("accepted_at", "accepted_on", "deemed_accepted"))
     kind = NoticeKind.DEEMED_ACCEPTANCE if deemed else NoticeKind.ACCEPTANCE
-    if deemed:
-        lead = (f"你单位于{application.received_on:%Y年%m月%d日}提交的申请，我机关未在法定期限内作出处理，"
-                f"依照《中华人民共和国行政许可法》第三十二条，自收到申请材料之日（{on:%Y年%m月%d日}）起即为受理。")
-    else:
-        lead = f"经审查，你单位提交的“{application.service_type.name_zh}”申请材料齐全、符合法定形式，决定予以受理。"
-    notice_create(
-        application=application, kind=kind,
-        lines_zh=[lead,
-                  f"受理日期：{on:%Y年%m月%d日}；承诺办结日期：{fmt(application.committed_due)}；"
-                  f"法定办结期限：{fmt(application.statutory_due)}（专家评审、现场核查等时间不计入）。",
-                  f"如有疑问或投诉，请致电 {application.authority.complaint_phone}。"],
-        lines_en=[("Your application is accepted by operation of law as of the day of receipt." if deemed else
-                   "Your application is complete and is accepted."),
-                  f"Accepted on {on.isoformat()}; promised decision by {fmt(application.committed_due)}; statutory "
-                  f"limit {fmt(application.statutory_due)} (expert review and site inspection time not counted).",
-                  f"Questions or complaints: {application.authority.complaint_phone}."],
-        facts={"accepted_on": on, "committed_due": application.committed_due,
-               "statutory_due": application.statutory_due, "deemed": deemed},
-    )
+    notice_issue(application=application, kind=kind, on=on)
     return application
 
 
@@ -79,17 +61,8 @@ def application_request_correction(*, application: Application, actor, items: li
                                     issued_at=timezone.now(), issued_by=actor)
     application.correction_rounds += 1
     finish(application, actor, "request_correction", before, data={"items": items}, fields=("correction_rounds",))
-    names = [correction.titles(i, materials=materials, properties=properties) for i in items]
-    notice_create(
-        application=application, kind=NoticeKind.CORRECTION,
-        lines_zh=["经审查，你单位提交的申请材料不齐全或者不符合法定形式，请补正以下全部事项后重新提交："]
-        + [f"{n}. {zh}：{i['reason']}" for n, (i, (zh, _en)) in enumerate(zip(items, names, strict=True), start=1)]
-        + ["补正材料提交后，受理期限重新计算。"],
-        lines_en=["Your application is incomplete. Please complete all of the following and resubmit:"]
-        + [f"{n}. {en}: {i['reason']}" for n, (i, (_zh, en)) in enumerate(zip(items, names, strict=True), start=1)]
-        + ["The acceptance period starts again when you resubmit."],
-        facts={"items": items},
-    )
+    titles = [correction.titles(i, materials=materials, properties=properties) for i in items]
+    notice_issue(application=application, kind=NoticeKind.CORRECTION, items=items, titles=titles)
     return application
 
 
@@ -170,11 +143,5 @@ def application_refuse_acceptance(*, application: Application, actor, reason: st
     finish(application, actor, "refuse_acceptance", before, reason=reason,
             data={"competent_authority": competent_authority},
             fields=("non_acceptance_reason", "competent_authority", "closed_at"))
-    lines = [f"经审查，你单位提交的“{application.service_type.name_zh}”申请，决定不予受理。理由：{reason}"]
-    lines_en = [f"We decided not to accept your application. Reason: {reason}"]
-    if competent_authority:
-        lines.append(f"该申请事项依法不属于本机关职权范围，请向{competent_authority}申请。")
-        lines_en.append(f"The matter is for another authority: please apply to {competent_authority}.")
-    notice_create(application=application, kind=NoticeKind.NON_ACCEPTANCE, lines_zh=[*lines, REMEDIES_ZH],
-                  lines_en=[*lines_en, REMEDIES_EN], facts={"reason": reason})
+    notice_issue(application=application, kind=NoticeKind.NON_ACCEPTANCE)
     return application

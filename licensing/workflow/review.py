@@ -13,8 +13,8 @@ from ..caselog import log_append
 from ..constants import MAX_PAUSE_DAYS, CaseVerb, NoticeKind, PauseKind, Stage
 from ..deadlines import today
 from ..models import Application, ClockPause
-from ..notices import notice_create
-from .core import finish, fmt, locked, move, officer_check
+from ..notices import notice_issue
+from .core import finish, locked, move, officer_check
 from .errors import Invalid, NotAllowed
 
 
@@ -60,21 +60,10 @@ def application_pause(*, application: Application, actor, kind: str, expected_da
     application = locked(application)
     before = move(application, "pause", actor)
     on = today()
-    ClockPause.objects.create(application=application, kind=kind, reason=reason, expected_days=expected_days,
+    pause = ClockPause.objects.create(application=application, kind=kind, reason=reason, expected_days=expected_days,
                               started_on=on, started_at=timezone.now(), started_by=actor)
     finish(application, actor, "pause", before, reason=reason, data={"kind": kind, "expected_days": expected_days})
-    expected_end = get_calendar().add_working_days(on, expected_days)
-    label = PauseKind(kind).label
-    notice_create(
-        application=application, kind=NoticeKind.PAUSE,
-        lines_zh=[f"你单位的申请需进行{label}，依照《中华人民共和国行政许可法》第四十五条，所需时间不计入办理期限。",
-                  f"自{on:%Y年%m月%d日}起，预计需要{expected_days}个工作日（约至{expected_end:%Y年%m月%d日}）。理由：{reason}"],
-        lines_en=[f"Your application needs a special procedure ({PauseKind(kind).name.lower().replace('_', ' ')}); "
-                  "by Art. 45 of the Administrative Licensing Law its time is not counted.",
-                  f"From {on.isoformat()}, expected to take {expected_days} working days (until about "
-                  f"{expected_end.isoformat()}). Reason: {reason}"],
-        facts={"kind": kind, "expected_days": expected_days, "expected_end": expected_end},
-    )
+    notice_issue(application=application, kind=NoticeKind.PAUSE, pause=pause)
     return application
 
 
@@ -92,15 +81,7 @@ def application_resume(*, application: Application, actor, result: str) -> Appli
     pause.save(update_fields=["ended_on", "ended_at", "ended_by", "result"])
     paused_days = get_calendar().working_days(pause.started_on, pause.ended_on)
     finish(application, actor, "resume", before, reason=result, data={"kind": pause.kind, "paused_days": paused_days})
-    notice_create(
-        application=application, kind=NoticeKind.RESUME,
-        lines_zh=[f"{PauseKind(pause.kind).label}已于{pause.ended_on:%Y年%m月%d日}结束，结果：{result}",
-                  f"办理期限恢复计算，承诺办结日期调整为{fmt(application.committed_due)}，"
-                  f"法定办结期限调整为{fmt(application.statutory_due)}。"],
-        lines_en=[f"The special procedure ended on {pause.ended_on.isoformat()}. Result: {result}",
-                  f"The clock runs again: promised decision by {fmt(application.committed_due)}, statutory limit "
-                  f"{fmt(application.statutory_due)}."],
-    )
+    notice_issue(application=application, kind=NoticeKind.RESUME, pause=pause)
     return application
 
 
