@@ -59,6 +59,8 @@ DECIDED_STATES = {State.APPROVED, State.REFUSED, State.ISSUED}
 # Open cases, in the order of the process (the queues' partial index is built from this tuple).
 OPEN_STATES = (State.SUBMITTED, State.CORRECTION_REQUESTED, State.IN_REVIEW, State.PAUSED, State.LEGAL_REVIEW,
                State.APPROVED)
+# Open and not yet decided: the backlog the metrics count.
+UNDECIDED_STATES = tuple(state for state in OPEN_STATES if state != State.APPROVED)
 
 # National case-status codes (政务服务办件状态) as exchanged with the provincial platform.
 STATUS_CODES = {

@@ -60,11 +60,23 @@ class ApplicationQuerySet(models.QuerySet):
         filing itself is decided through its tracks)."""
         return self.filter(joint=False)
 
+    def filings(self):
+        """What applicants filed: single filings and joint filings, not the tracks of a joint one."""
+        return self.filter(parent__isnull=True)
+
     def open(self):
         return self.filter(state__in=OPEN_STATES)
 
+    def undecided(self):
+        """Open and not yet decided (the backlog)."""
+        return self.filter(state__in=UNDECIDED_STATES)
+
     def for_authority(self, authority_id: int):
         return self.filter(authority_id=authority_id)
+
+    def in_scope(self, authority_ids):
+        """Cases of the authorities a supervisor oversees."""
+        return self.filter(authority_id__in=list(authority_ids))
 
     def queue_order(self):
         """Overdue first, then nearest due; cases without a running clock last."""

@@ -3,13 +3,11 @@ changes, the public register."""
 
 from __future__ import annotations
 
-import json
-
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from licensing.permissions import officer_of
+from services.parsers import SafeJSONParser, UnsafeJSON, loads_strict
 
 from .. import services
 from ..models import Certificate
@@ -48,7 +47,7 @@ class VerifyView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
     throttle_classes = [FixedWindowThrottle]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
         request={"application/json": inline_serializer("VerifyRequest", {"token": serializers.CharField()}),
@@ -90,9 +89,9 @@ def verify_view(request: HttpRequest):
     if not allow(request, scope="api-verify", limit=limit, window=window):
         return JsonResponse({"detail": _("请求过于频繁，请稍后再试。"), "code": "throttled"}, status=429)
     try:
-        body = json.loads(request.body or b"{}")
-    except ValueError:
-        return JsonResponse({"detail": _("请求体不是有效的JSON。"), "code": "parse_error"}, status=400)
+        body = loads_strict(request.body or b"{}")
+    except UnsafeJSON as exc:
+        return JsonResponse({"detail": str(exc), "code": "parse_error"}, status=400)
     token = body.get("token") if isinstance(body, dict) else None
     if not isinstance(token, str) or not token.strip():
         return JsonResponse({"token": [_("请提供二维码链接或数字串。")]}, status=400)

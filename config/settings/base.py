@@ -1,5 +1,6 @@
 """Tongban settings: everything configurable comes from environment variables (see README)."""
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -60,6 +62,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a lock-out flagged during authentication into its response (services.accounts).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -135,9 +139,25 @@ PASSWORD_HASHERS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
-# Failed logins allowed per username and per client address within LOGIN_THROTTLE_WINDOW seconds.
+# Login lock-out (django-axes, attempts in the database so every worker sees them): LOGIN_THROTTLE_LIMIT
+# failures for one username from one client address lock that combination (not the user everywhere, not
+# the address for everyone) for LOGIN_THROTTLE_WINDOW seconds; admins unlock in the admin ("Access attempts").
 LOGIN_THROTTLE_LIMIT = int(os.environ.get("LOGIN_THROTTLE_LIMIT", "5"))
 LOGIN_THROTTLE_WINDOW = int(os.environ.get("LOGIN_THROTTLE_WINDOW", "900"))
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = LOGIN_THROTTLE_LIMIT
+AXES_COOLOFF_TIME = dt.timedelta(seconds=LOGIN_THROTTLE_WINDOW)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the lock ends on time, whatever is tried meanwhile
+AXES_CLIENT_IP_CALLABLE = "services.accounts.client_address"
+AXES_LOCKOUT_CALLABLE = "services.accounts.lockout_response"
+# Addresses or networks of the TLS proxies in front of Tongban: only a request from one of them has its
+# X-Forwarded-For believed (the right-most untrusted hop is the client). Empty: the peer address counts.
+TONGBAN_TRUSTED_PROXIES = env_list("TONGBAN_TRUSTED_PROXIES")
+# API token lifetimes in hours: officers (and staff) 12, applicants 30 days.
+TONGBAN_TOKEN_HOURS_OFFICER = float(os.environ.get("TONGBAN_TOKEN_HOURS_OFFICER", "12"))
+TONGBAN_TOKEN_HOURS_APPLICANT = float(os.environ.get("TONGBAN_TOKEN_HOURS_APPLICANT", str(30 * 24)))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -168,10 +188,16 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tongban@localhost")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "services.accounts.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON with a depth limit, bounded numbers and no NUL or lone surrogates: bad input is a 400, never a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "services.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "licensing.api.exceptions.exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

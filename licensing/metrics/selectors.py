@@ -29,9 +29,6 @@ from .models import CaseMetrics, LegacyCase
 
 DURATIONS = ["receipt_to_acceptance", "acceptance_to_decision", "decision_to_issuance", "receipt_to_issuance"]
 HEADLINE = "headline_days"
-BACKLOG_STATES = [State.SUBMITTED, State.CORRECTION_REQUESTED, State.IN_REVIEW, State.PAUSED, State.LEGAL_REVIEW]
-
-
 class PercentileCont(Aggregate):
     """PostgreSQL's percentile_cont(q) WITHIN GROUP (ORDER BY expression). Given several fractions
     it is percentile_cont(ARRAY[q1, q2, …]) and returns a list: one sort of the values answers them
@@ -261,15 +258,14 @@ def _measured_baseline(service: ServiceType, measured: dict, services: dict[str,
 
 def _backlog(*, service: str, authority: int | None, scope: Iterable[int] | None, on: dt.date) -> dict[str, dict]:
     """Undecided cases now and how many of them are overdue (red), per service."""
-    open_cases = Application.objects.filter(state__in=BACKLOG_STATES)
+    open_cases = Application.objects.undecided()
     if service:
         open_cases = open_cases.filter(service_type__code=service)
     if authority:
-        open_cases = open_cases.filter(authority_id=authority)
+        open_cases = open_cases.for_authority(authority)
     if scope is not None:
-        open_cases = open_cases.filter(authority_id__in=list(scope))
-    overdue_track = Application.objects.filter(parent_id=OuterRef("pk"), current_due__lt=on,
-                                               state__in=BACKLOG_STATES)
+        open_cases = open_cases.in_scope(scope)
+    overdue_track = Application.objects.undecided().filter(parent_id=OuterRef("pk"), current_due__lt=on)
     result: dict[str, dict] = {}
     rows = (open_cases.order_by().values("service_type__code")
             .annotate(backlog=Count("pk"),

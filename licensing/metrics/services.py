@@ -110,7 +110,7 @@ def case_metrics_record(*, application: Application) -> CaseMetrics | None:
 
 def case_metrics_recompute(*, service_code: str = "") -> int:
     """Recompute every stored row from its application (after a calendar correction, say)."""
-    applications = Application.objects.filter(state__in=RECORDED_STATES, parent__isnull=True)
+    applications = Application.objects.filings().filter(state__in=RECORDED_STATES)
     if service_code:
         applications = applications.filter(Q(service_type__code=service_code) |
                                            Q(tracks__service_type__code=service_code)).distinct()

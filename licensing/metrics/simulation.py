@@ -564,7 +564,7 @@ class Simulation:
                 day += dt.timedelta(days=1)
         self.result.last_day = day - dt.timedelta(days=1)
         self.result.open_cases = len(self._queue)
-        self.result.outcomes = Counter(Application.objects.filter(parent__isnull=True)
+        self.result.outcomes = Counter(Application.objects.filings()
                                        .values_list("state", flat=True))
         self.result.seconds = time.perf_counter() - started
         self.result.cpu_seconds = time.process_time() - cpu_started
