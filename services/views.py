@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from . import selectors
-from .accounts import LoginLocked, authenticate_throttled
+from .accounts import LoginLocked, authenticate_throttled, token_revoke
 from .calendar import provisional_years
 
 
@@ -47,7 +47,7 @@ def guide_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
-    """Django's login form, with failed attempts counted per username and client address."""
+    """Django's login form; django-axes counts failed attempts per username and client address."""
 
     def clean(self):
         username = self.cleaned_data.get("username")
@@ -66,5 +66,14 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 class LoginView(auth_views.LoginView):
     form_class = ThrottledAuthenticationForm
     redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's logout (POST), which also revokes the user's API token."""
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.user.is_authenticated:
+            token_revoke(user=request.user)
+        return super().post(request, *args, **kwargs)
 
 

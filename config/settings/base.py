@@ -1,6 +1,7 @@
 """Tongban settings: everything configurable comes from environment variables (see README)."""
 
 import datetime as dt
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -192,6 +193,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON with a depth limit, bounded numbers and no NUL or lone surrogates: bad input is a 400, never a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "services.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # JSON with a depth limit, bounded numbers and no NUL or lone surrogates: bad input is a 400, never a 500.
     "DEFAULT_PARSER_CLASSES": [
         "services.parsers.SafeJSONParser",

@@ -2,19 +2,25 @@
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from services import selectors
-from services.accounts import LoginLocked, authenticate_throttled
+from services.accounts import (
+    LoginLocked,
+    authenticate_throttled,
+    client_address,
+    token_expires_at,
+    token_issue,
+    token_revoke,
+)
 from services.calendar import get_calendar
 from services.workdays import OutOfRange
 
@@ -107,34 +113,66 @@ class WorkingDaysView(APIView):
         return _calendar_answer(compute)
 
 
+class ClientAddressThrottle(ScopedRateThrottle):
+    """DRF's scoped throttle keyed by the client address behind the trusted proxies (not the proxy's)."""
+
+    def get_ident(self, request: Request) -> str:
+        return client_address(request._request)
+
+
+class TokenRequest(serializers.Serializer):
+    username = serializers.CharField(max_length=150, trim_whitespace=True,
+                                     error_messages={"blank": gettext_lazy("请输入用户名。"),
+                                                     "required": gettext_lazy("请输入用户名。")})
+    password = serializers.CharField(max_length=256, trim_whitespace=False,
+                                     error_messages={"blank": gettext_lazy("请输入密码。"),
+                                                     "required": gettext_lazy("请输入密码。")})
+
+
+ErrorResponse = inline_serializer("ErrorResponse", {"detail": serializers.CharField(),
+                                                    "code": serializers.CharField(required=False)})
+
+
 class TokenView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientAddressThrottle]
     throttle_scope = "login"
 
     @extend_schema(
-        request=inline_serializer("TokenRequest", {"username": serializers.CharField(),
-                                                   "password": serializers.CharField()}),
-        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+        request=TokenRequest,
+        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField(),
+                                                            "expires_at": serializers.DateTimeField()}),
+                   400: inline_serializer("TokenError", {"username": serializers.ListField(required=False),
+                                                         "password": serializers.ListField(required=False),
+                                                         "non_field_errors": serializers.ListField(required=False),
+                                                         "detail": serializers.CharField(required=False)}),
+                   429: ErrorResponse},
         parameters=[OpenApiParameter("lang", str, required=False)],
-        summary="Exchange a username and password for an API token",
+        summary="Exchange a username and password for an API token (it expires; see expires_at)",
     )
     def post(self, request: Request) -> Response:
-        username = str(request.data.get("username", "")).strip()
-        password = str(request.data.get("password", ""))
-        errors = {}
-        if not username:
-            errors["username"] = [_("请输入用户名。")]
-        if not password:
-            errors["password"] = [_("请输入密码。")]
-        if errors:
-            raise ValidationError(errors)
+        if not isinstance(request.data, dict):
+            raise ValidationError({"detail": [_("请求体应为包含 username 和 password 的 JSON 对象。")]},
+                                  code="not_an_object")
+        query = TokenRequest(data=request.data)
+        query.is_valid(raise_exception=True)
         try:
-            user = authenticate_throttled(request._request, username=username, password=password)
+            user = authenticate_throttled(request._request, username=query.validated_data["username"],
+                                          password=query.validated_data["password"])
         except LoginLocked as exc:
             return Response({"detail": str(exc), "code": "locked"}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         if user is None:
             raise ValidationError({"non_field_errors": [_("用户名或密码错误。")]}, code="invalid_credentials")
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        token = token_issue(user=user)
+        return Response({"token": token.key, "expires_at": token_expires_at(token=token)})
+
+
+class LogoutView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None, 401: ErrorResponse},
+                   summary="Revoke the caller's API token (log out)")
+    def post(self, request: Request) -> Response:
+        token_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,1 @@
+"""Security hardening: lock-out, tokens, parsing, bounded work, uploads, headers."""
