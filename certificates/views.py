@@ -126,3 +126,32 @@ def certificate_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
     else:
         messages.success(request, _("已完成。"))
     return redirect("certificate-page", pk=pk)
+
+
+# --- the case log's published anchor ------------------------------------------------------------
+
+def log_roots_index(request: HttpRequest) -> HttpResponse:
+    """GET /.well-known/tongban/log-roots/: every published root (date, root, size, key id, file URL)."""
+    from .core.trustlist import canonical_json
+    from .logroots import index_document
+
+    body = canonical_json(index_document())  # file URLs relative to the index
+    response = _cached(request, body, "application/json")
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def log_root_file(request: HttpRequest, day: str) -> HttpResponse:
+    """GET /.well-known/tongban/log-roots/YYYY-MM-DD.cose: the signed root of that day."""
+    import datetime as dt
+
+    from .models import LogRoot
+
+    try:
+        on = dt.date.fromisoformat(day)
+    except ValueError:
+        raise Http404 from None
+    root = LogRoot.objects.filter(date=on).first()
+    if root is None:
+        raise Http404
+    return _cached(request, bytes(root.cose), "application/cose")

@@ -1,12 +1,24 @@
-"""The append-only, hash-chained case log."""
+"""The append-only, hash-chained case log, anchored twice: the application row keeps the log's head
+(last sequence number and hash, written in the act's transaction), and a daily Merkle root over every
+case's head is signed and published outside the database (the certificates app signs and serves it).
+
+The published tree (`tongban-caselog-merkle-v1`):
+  leaf  = SHA-256(0x00 || UTF-8(case_number ":" seq ":" head))  seq in decimal, head as 64 lower-case hex
+  node  = SHA-256(0x01 || left || right)
+  leaves are sorted by case number (code point order, which is UTF-8 byte order); at every level an
+  odd last node is promoted unchanged; the root of one leaf is that leaf; of no leaf, SHA-256("").
+Only cases with at least one row are leaves; the head is the case's head when the root is computed.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from .constants import SYSTEM_ACTOR, CaseVerb
@@ -41,10 +53,14 @@ def log_append(*, application: Application, actor, verb: str, from_state: str, t
     digest = entry_digest(prev_hash=prev_hash, application_id=application.pk, seq=seq, at=at, actor_id=actor_id,
                           actor_label=actor_label, verb=verb, from_state=from_state, to_state=to_state,
                           reason=reason, data=data)
-    return CaseLogEntry.objects.create(
+    entry = CaseLogEntry.objects.create(
         application=application, seq=seq, at=at, actor_id=actor_id, actor_label=actor_label, verb=verb,
         from_state=from_state, to_state=to_state, reason=reason, data=data, prev_hash=prev_hash, hash=digest,
     )
+    # The head moves with the row, in the caller's transaction: every act goes through here.
+    Application.objects.filter(pk=application.pk).update(log_seq=seq, log_head=digest)
+    application.log_seq, application.log_head = seq, digest
+    return entry
 
 
 @dataclass
@@ -73,24 +89,55 @@ def verify_chain(entries) -> tuple[int, str] | None:
     return None
 
 
+def _case_problems(*, seq: int, head: str, state: str, entries: list) -> list[tuple[int, str]]:
+    """What is wrong with one case: its chain, its head against the row's head, its state."""
+    if not entries:
+        return [(0, f"no case log: the case records head #{seq} but has no row" if seq
+                 else "no case log: the case has no row at all")]
+    problems = []
+    chain = verify_chain(entries)
+    if chain:
+        problems.append(chain)
+    last = entries[-1]
+    if last.seq < seq:
+        problems.append((last.seq + 1, f"rows removed from the end: the log ends at row #{last.seq} "
+                                       f"but the case's head is row #{seq}"))
+    elif last.seq > seq:
+        problems.append((seq + 1, f"rows after the case's head #{seq}: added behind its back"))
+    elif last.hash != head:
+        problems.append((last.seq, "the last row does not match the head recorded on the case"))
+    if last.to_state != state:
+        problems.append((last.seq, f"state {state!r} on the case, but its last row records {last.to_state!r}: "
+                                   "changed without a log row"))
+    return problems
+
+
 def verify_case_log(*, application_ids=None, chunk: int = 2000) -> tuple[int, list[ChainBreak]]:
-    """Walk every application's chain; returns (rows checked, breaks: first bad row per case)."""
+    """Check every case: its chain, its head (a removed tail, an added row, a deleted log) and that its
+    state is the one its last row records. Returns (rows checked, breaks in case order)."""
+    cases = Application.objects.order_by("pk")
     rows = CaseLogEntry.objects.order_by("application_id", "seq")
     if application_ids is not None:
+        cases = cases.filter(pk__in=application_ids)
         rows = rows.filter(application_id__in=application_ids)
+    heads = {pk: (number, seq, head, state) for pk, number, seq, head, state
+             in cases.values_list("pk", "case_number", "log_seq", "log_head", "state").iterator(chunk_size=chunk)}
     breaks: list[ChainBreak] = []
     checked = 0
+    seen: set[int] = set()
     current: list[CaseLogEntry] = []
-    numbers = {}
 
     def flush() -> None:
-        if current:
-            problem = verify_chain(current)
-            if problem:
-                app_id = current[0].application_id
-                if app_id not in numbers:
-                    numbers[app_id] = Application.objects.values_list("case_number", flat=True).get(pk=app_id)
-                breaks.append(ChainBreak(app_id, numbers[app_id], problem[0], problem[1]))
+        if not current:
+            return
+        app_id = current[0].application_id
+        seen.add(app_id)
+        if app_id not in heads:  # rows of a case that is gone: the PROTECT key was bypassed
+            breaks.append(ChainBreak(app_id, f"#{app_id}", current[0].seq, "rows of a case that no longer exists"))
+            return
+        number, seq, head, state = heads[app_id]
+        breaks.extend(ChainBreak(app_id, number, at_seq, problem)
+                      for at_seq, problem in _case_problems(seq=seq, head=head, state=state, entries=current))
 
     for entry in rows.iterator(chunk_size=chunk):
         checked += 1
@@ -99,4 +146,141 @@ def verify_case_log(*, application_ids=None, chunk: int = 2000) -> tuple[int, li
             current = []
         current.append(entry)
     flush()
+    for app_id in heads.keys() - seen:
+        number, seq, head, state = heads[app_id]
+        breaks.extend(ChainBreak(app_id, number, at_seq, problem)
+                      for at_seq, problem in _case_problems(seq=seq, head=head, state=state, entries=[]))
+    breaks.sort(key=lambda b: (b.application_id, b.seq))
     return checked, breaks
+
+
+# --- the published anchor: a Merkle root over every case's head ---------------------------------------
+
+TREE = "tongban-caselog-merkle-v1"
+LEAF_PREFIX, NODE_PREFIX = b"\x00", b"\x01"
+
+
+@dataclass(frozen=True)
+class Head:
+    case_number: str
+    seq: int
+    hash: str
+
+
+def merkle_leaf(head: Head) -> bytes:
+    return hashlib.sha256(LEAF_PREFIX + f"{head.case_number}:{head.seq}:{head.hash}".encode()).digest()
+
+
+def merkle_root(heads: Iterable[Head]) -> bytes:
+    """The root of the tree described in the module docstring (the heads are sorted here)."""
+    level = [merkle_leaf(h) for h in sorted(heads, key=lambda h: h.case_number)]
+    if not level:
+        return hashlib.sha256(b"").digest()
+    while len(level) > 1:
+        paired = [hashlib.sha256(NODE_PREFIX + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            paired.append(level[-1])
+        level = paired
+    return level[0]
+
+
+def log_heads() -> list[Head]:
+    """Every case's head as recorded on its row, now (one statement, so one consistent snapshot)."""
+    return [Head(number, seq, head) for number, seq, head in
+            Application.objects.filter(log_seq__gt=0).values_list("case_number", "log_seq", "log_head")]
+
+
+def log_heads_at(cutoff: dt.datetime) -> list[Head]:
+    """The heads the rows give for `cutoff` (the last row of each case written by then): how a root is
+    recomputed when the published leaves are not at hand."""
+    heads: dict[int, tuple[int, str]] = {}
+    for app_id, seq, digest in (CaseLogEntry.objects.filter(at__lte=cutoff).order_by("application_id", "seq")
+                                .values_list("application_id", "seq", "hash").iterator(chunk_size=5000)):
+        heads[app_id] = (seq, digest)
+    numbers = dict(Application.objects.filter(pk__in=list(heads)).values_list("pk", "case_number"))
+    return [Head(numbers.get(app_id, f"#{app_id}"), seq, digest) for app_id, (seq, digest) in heads.items()]
+
+
+@dataclass(frozen=True)
+class PublishedRoot:
+    """A root whose signature checked out (the reader registered by the certificates app checks it), and
+    the leaves the database keeps for it, if any (trusted only once they reproduce the root)."""
+
+    date: dt.date
+    cutoff: dt.datetime
+    root: str  # hex
+    size: int
+    leaves: list[Head] | None = None
+
+
+class RootError(Exception):
+    """A published root file is not genuine or not readable."""
+
+
+RootReader = Callable[..., PublishedRoot]
+
+
+class RootReaders:
+    """One callable `reader(data: bytes, *, pinned_jwk: dict | None) -> PublishedRoot` (raising RootError),
+    registered by the app that signs the roots (certificates, in AppConfig.ready)."""
+
+    def __init__(self) -> None:
+        self._reader: RootReader | None = None
+
+    def register(self, reader: RootReader) -> RootReader:
+        if self._reader is not None and self._reader is not reader:
+            raise ImproperlyConfigured("A case-log root reader is registered already.")
+        self._reader = reader
+        return reader
+
+    def read(self, data: bytes, *, pinned_jwk: dict | None = None) -> PublishedRoot:
+        if self._reader is None:
+            raise ImproperlyConfigured("No case-log root reader is registered (the certificates app does it).")
+        return self._reader(data, pinned_jwk=pinned_jwk)
+
+
+root_readers = RootReaders()
+
+
+@dataclass
+class RootMismatch:
+    date: dt.date
+    case_number: str
+    seq: int
+    problem: str
+
+
+def verify_against_root(published: PublishedRoot) -> list[RootMismatch]:
+    """Does the database still hold the heads the published root anchors? With the leaves (when they
+    reproduce the signed root), each anchored row is checked and a mismatch names its case; without
+    them, the root is recomputed from the rows written by the cut-off."""
+    leaves = published.leaves
+    if leaves is not None and merkle_root(leaves).hex() == published.root and len(leaves) == published.size:
+        numbers = {h.case_number for h in leaves}
+        cases = dict(Application.objects.filter(case_number__in=numbers).values_list("case_number", "pk"))
+        wanted = {(cases[h.case_number], h.seq) for h in leaves if h.case_number in cases}
+        stored = {}
+        for app_id, seq, digest in CaseLogEntry.objects.filter(application_id__in=list(cases.values())).values_list(
+                "application_id", "seq", "hash").iterator(chunk_size=5000):
+            if (app_id, seq) in wanted:
+                stored[(app_id, seq)] = digest
+        problems = []
+        for head in sorted(leaves, key=lambda h: h.case_number):
+            if head.case_number not in cases:
+                problems.append(RootMismatch(published.date, head.case_number, head.seq,
+                                             "the case anchored by the published root is missing"))
+                continue
+            digest = stored.get((cases[head.case_number], head.seq))
+            if digest is None:
+                problems.append(RootMismatch(published.date, head.case_number, head.seq,
+                                             f"row #{head.seq} anchored by the published root is missing"))
+            elif digest != head.hash:
+                problems.append(RootMismatch(published.date, head.case_number, head.seq,
+                                             f"row #{head.seq} differs from the hash the published root anchors: "
+                                             "the chain was rewritten"))
+        return problems
+    recomputed = merkle_root(log_heads_at(published.cutoff))
+    if recomputed.hex() == published.root:
+        return []
+    return [RootMismatch(published.date, "", 0, "the database does not reproduce the published root "
+                                                "(the log was rewritten before its cut-off)")]
