@@ -22,7 +22,6 @@ from django.views.decorators.csrf import csrf_exempt
 
 from licensing.permissions import officer_of
 from services.parsers import SafeJSONParser, UnsafeJSON, loads_strict
-from services.parsers import SafeJSONParser, UnsafeJSON, loads_strict
 
 from .. import services
 from ..models import Certificate

@@ -1,7 +1,6 @@
 """Tongban settings: everything configurable comes from environment variables (see README)."""
 
 import datetime as dt
-import datetime as dt
 import os
 from pathlib import Path
 
