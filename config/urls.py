@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("licensing.api.urls")),
     path("", include("certificates.api.urls")),
     path("", include("licensing.metrics.api_urls")),
+    path("", include("supervision.api.urls")),
 ]
 
 urlpatterns = [

@@ -9,8 +9,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 FORBIDDEN = {
-    "services": {"licensing", "certificates", "config"},
-    "licensing": {"certificates", "config"},
+    "services": {"licensing", "certificates", "supervision", "config"},
+    "licensing": {"certificates", "supervision", "config"},
+    "certificates": {"supervision", "config"},
 }
 
 

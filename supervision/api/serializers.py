@@ -1,0 +1,95 @@
+"""Input serializers (field errors → 400) and payload builders of the supervision API."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rest_framework import serializers
+
+from django.utils.translation import gettext_lazy as _
+
+from ..constants import Conclusion, FindingResult
+from ..models import Inspection
+from ..selectors import publication_days_left, publication_late, target_context
+
+
+class PlanInput(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    title = serializers.CharField(max_length=200)
+    item = serializers.CharField(max_length=60, help_text=_("检查事项代码"))
+    targets_count = serializers.IntegerField(min_value=1, max_value=10000)
+    groups = serializers.IntegerField(min_value=1, max_value=200)
+    group_size = serializers.IntegerField(min_value=2, max_value=20)
+
+
+class PlanCreatedOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    seed_commitment = serializers.CharField()
+
+
+class FindingInput(serializers.Serializer):
+    item = serializers.CharField(max_length=60, help_text=_("检查要点代码"))
+    result = serializers.ChoiceField(choices=FindingResult.choices)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class RecordInput(serializers.Serializer):
+    inspected_on = serializers.DateField()
+    findings = FindingInput(many=True, allow_empty=False)
+    conclusion = serializers.ChoiceField(choices=Conclusion.choices)
+    rectify_by = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class AttachmentInput(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class InspectionOutput(serializers.Serializer):
+    """Documented shape of an inspection task (built by inspection_payload)."""
+
+    id = serializers.IntegerField()
+    plan = serializers.IntegerField()
+    kind = serializers.CharField()
+    target = serializers.DictField()
+    group = serializers.IntegerField(allow_null=True)
+    leader = serializers.DictField()
+    members = serializers.ListField(child=serializers.DictField())
+    status = serializers.CharField()
+    inspected_on = serializers.DateField(allow_null=True)
+    conclusion = serializers.CharField()
+    findings = serializers.ListField(child=serializers.DictField())
+    rectify_by = serializers.DateField(allow_null=True)
+    due_on = serializers.DateField(allow_null=True)
+    publish_due = serializers.DateField(allow_null=True)
+    published_on = serializers.DateField(allow_null=True)
+    publication_late = serializers.BooleanField()
+    past_inspections = serializers.ListField(child=serializers.DictField())
+    annual_reports = serializers.ListField(child=serializers.DictField())
+
+
+def inspection_payload(inspection: Inspection, *, today: dt.date, context: bool = True) -> dict:
+    members = [{"id": m.inspector.certificate_number, "surname": m.inspector.surname,
+                "substitute_for": m.substitute_for.certificate_number if m.substitute_for_id else None}
+               for m in inspection.memberships.all()]
+    body = {
+        "id": inspection.pk, "plan": inspection.plan_id, "plan_title": inspection.plan.title,
+        "year": inspection.plan.year, "kind": inspection.kind, "parent": inspection.parent_id,
+        "item": inspection.plan.item.code, "target": {"credit_code": inspection.target_code,
+                                                       "name": inspection.target_name},
+        "group": inspection.group,
+        "leader": {"id": inspection.leader.certificate_number, "surname": inspection.leader.surname},
+        "members": members, "status": inspection.status, "inspected_on": inspection.inspected_on,
+        "conclusion": inspection.conclusion, "findings": inspection.findings, "rectify_by": inspection.rectify_by,
+        "due_on": inspection.due_on, "publish_due": inspection.publish_due, "published_on": inspection.published_on,
+        "publication_late": publication_late(inspection, today=today),
+        "publication_days_left": publication_days_left(inspection, today=today),
+        "attachments": [{"id": a.pk, "name": a.original_name, "content_type": a.content_type, "size": a.size,
+                         "sha256": a.sha256} for a in inspection.attachments.all()],
+    }
+    if context:
+        extra = target_context(inspection.target_code, authority_id=inspection.plan.authority_id,
+                               exclude=inspection.pk)
+        body["target"]["licences"] = extra["licences"]
+        body["past_inspections"] = extra["past_inspections"]
+        body["annual_reports"] = extra["annual_reports"]
+    return body

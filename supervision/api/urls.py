@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("inspection-items/", views.InspectionItemsView.as_view(), name="api-inspection-items"),
+    path("inspection-plans/", views.PlanListView.as_view(), name="api-inspection-plans"),
+    path("inspection-plans/<int:pk>/", views.PlanDetailView.as_view(), name="api-inspection-plan"),
+    path("inspection-plans/<int:pk>/draw/", views.PlanDrawView.as_view(), name="api-inspection-plan-draw"),
+    path("public/inspection-draws/<int:pk>/", views.PublicDrawView.as_view(), name="api-public-inspection-draw"),
+    path("inspections/", views.InspectionListView.as_view(), name="api-inspections"),
+    path("inspections/<int:pk>/", views.InspectionDetailView.as_view(), name="api-inspection"),
+    path("inspections/<int:pk>/record/", views.InspectionRecordView.as_view(), name="api-inspection-record"),
+    path("inspections/<int:pk>/approve/", views.InspectionApproveView.as_view(), name="api-inspection-approve"),
+    path("inspections/<int:pk>/attachments/", views.InspectionAttachmentView.as_view(),
+         name="api-inspection-attachments"),
+]

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SupervisionConfig(AppConfig):
+    name = "supervision"
+    verbose_name = _("双随机抽查与案卷评查")
+
+    def ready(self) -> None:
+        from services.demo import demo_seeders
+
+        from .demo import seed_demo_inspectors
+
+        if seed_demo_inspectors not in demo_seeders:
+            demo_seeders.register(seed_demo_inspectors)
