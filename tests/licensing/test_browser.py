@@ -1,6 +1,7 @@
 """The licensing pages in a real browser (Playwright + Debian Chromium against the live server):
 an applicant files a lab animal licence from the start to the confirmation, intake accepts it and
-the approver grants it; a one-stop filing lands in both agencies' queues. Screenshots of each main
+the approver grants it; a one-stop filing lands in both agencies' queues, and one of its tracks goes
+through the one-time correction. Screenshots of each main
 page go to the screenshot folder (tests.conftest.SHOTS)."""
 
 import re
@@ -207,6 +208,66 @@ def test_one_stop_filing_reaches_both_agencies(live_server, page, officers, cata
     submit(page, page.get_by_role("link", name=tracks["foreign-residence-permit"].case_number))
     shot(page, "23-one-stop-exit-entry-case")
     assert Applicant.objects.count() == 1
+
+
+def test_one_stop_track_goes_through_the_one_time_correction(live_server, page, officers, file_application):
+    """The exit-entry officer asks once for a new photo and a corrected passport number on the residence
+    track; the employer cannot resubmit before both have changed, corrects them in the browser (only the
+    flagged field is editable), resubmits, and the track is accepted."""
+    base = live_server.url
+    joint = file_application(on=timezone.localdate(), service="foreign-talent-one-stop")
+    residence = joint.tracks.get(service_type__code="foreign-residence-permit")
+
+    login(page, base, officers["crj"].user.username, next_url=f"/workbench/cases/{residence.pk}/")
+    page.locator("#action-request-correction summary").click()
+    page.check('[name="request-correction-item_photo"]')
+    page.fill('[name="request-correction-reason_photo"]', "照片背景须为白色")
+    page.check('[name="request-correction-item_data.passport_number"]')
+    page.fill('[name="request-correction-reason_data.passport_number"]', "护照号码与护照资料页不一致")
+    shot(page, "24-one-stop-correction-request")
+    submit(page, page.locator("#action-request-correction button"))
+    assert page.locator(".notice-success").count() == 1, page.inner_text("main")
+    residence.refresh_from_db()
+    assert residence.state == State.CORRECTION_REQUESTED
+
+    login(page, base, joint.applicant.user.username, next_url=f"/applications/{joint.pk}/")
+    notice = page.locator("section.correction")
+    assert "照片背景须为白色" in notice.inner_text() and "护照号码与护照资料页不一致" in notice.inner_text()
+    shot(page, "25-one-stop-correction-notice")
+    submit(page, notice.get_by_role("button", name="补正完毕，重新提交"))
+    assert page.locator(".error-summary").is_visible()  # nothing has changed yet
+    residence.refresh_from_db()
+    assert residence.state == State.CORRECTION_REQUESTED
+
+    submit(page, page.locator("section.correction").get_by_role("link", name=re.compile("修改申请信息")))
+    assert page.locator("#id_passport_number").is_editable()
+    assert page.locator("#id_full_name").count() == 0  # shown read-only, not as an input
+    page.fill("#id_passport_number", "C01X00T48")
+    shot(page, "26-one-stop-correction-details")
+    submit(page, page.get_by_role("button", name="保存并返回办件"))
+    assert page.locator(".notice-success").count() == 1, page.inner_text("main")
+
+    submit(page, page.locator("section.correction").get_by_role("link", name=re.compile("重新上传")))
+    page.set_input_files("input[type=file]", files=[{
+        "name": "photo-white.jpg", "mimeType": "image/jpeg", "buffer": JPEG_BYTES + b"white background"}])
+    submit(page, page.get_by_role("button", name="上传", exact=True))
+    assert page.locator(".notice-success").count() == 1, page.inner_text("main")
+
+    page.goto(f"{base}/applications/{joint.pk}/")
+    assert page.locator("section.correction .tag-green").count() == 2  # both items show as changed
+    submit(page, page.locator("section.correction").get_by_role("button", name="补正完毕，重新提交"))
+    assert page.locator(".notice-success").count() == 1, page.inner_text("main")
+    shot(page, "27-one-stop-correction-resubmitted")
+    residence.refresh_from_db()
+    joint.refresh_from_db()
+    assert residence.state == State.SUBMITTED and joint.data["passport_number"] == "C01X00T48"
+
+    login(page, base, officers["crj"].user.username, next_url=f"/workbench/cases/{residence.pk}/")
+    page.locator("#action-accept summary").click()
+    submit(page, page.locator("#action-accept button"))
+    assert page.locator(".notice-success").count() == 1
+    residence.refresh_from_db()
+    assert residence.state == State.IN_REVIEW
 
 
 def test_english_pages_render(live_server, page, applicant, file_application):

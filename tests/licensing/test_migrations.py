@@ -3,6 +3,7 @@
 import importlib
 
 import pytest
+
 from django.apps import apps
 
 from licensing.models import Application

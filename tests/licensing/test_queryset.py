@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+
 from django.utils import timezone
 
 from licensing.constants import State
