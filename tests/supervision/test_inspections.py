@@ -1,0 +1,150 @@
+"""Inspection tasks: the members' queue, the record, the leader's publication, the 20-WD deadline,
+follow-up of a rectification, attachments and permissions."""
+
+import datetime as dt
+
+import pytest
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from supervision.models import Inspection, InspectionPlan
+from supervision.selectors import publication_late
+from tests.licensing.conftest import PDF_BYTES, PNG_BYTES
+from tests.supervision.conftest import DRAW_DAY, at, client_for
+
+pytestmark = pytest.mark.django_db
+
+POINTS = ["facility-environment", "animal-quality", "animal-source", "feed-bedding", "staff-training", "records",
+          "welfare-ethics", "biosafety-waste"]
+
+
+def findings(fail: str | None = None) -> list[dict]:
+    return [{"item": p, "result": "fail" if p == fail else "pass", "note": "现场核查" if p == fail else ""}
+            for p in POINTS]
+
+
+@pytest.fixture
+def plan(officers, inspectors, manual_targets):
+    supervisor = client_for(officers["supervisor"].user)
+    with at(DRAW_DAY):
+        created = supervisor.post("/api/v1/inspection-plans/", {
+            "year": 2026, "title": "2026年抽查", "item": "lab-animal-licence-conditions", "targets_count": 4,
+            "groups": 2, "group_size": 3}, format="json").json()
+        assert supervisor.post(f"/api/v1/inspection-plans/{created['id']}/draw/").status_code == 200
+    return InspectionPlan.objects.get(pk=created["id"])
+
+
+def _task(plan) -> tuple[Inspection, object, object]:
+    """An inspection with its leader's and another member's users."""
+    inspection = plan.inspections.first()
+    members = [m.inspector for m in inspection.memberships.select_related("inspector__officer__user")]
+    other = next(m for m in members if m.pk != inspection.leader_id)
+    return inspection, inspection.leader.officer.user, other.officer.user
+
+
+def test_members_see_their_tasks_with_the_target(plan):
+    inspection, leader, member = _task(plan)
+    with at(DRAW_DAY):
+        body = client_for(member).get("/api/v1/inspections/?mine=1").json()
+    assert inspection.pk in [row["id"] for row in body]
+    row = next(r for r in body if r["id"] == inspection.pk)
+    assert row["target"]["credit_code"] == inspection.target_code
+    assert row["leader"]["id"] == inspection.leader.certificate_number
+    assert {"licences", "credit_code", "name"} <= set(row["target"]) and "past_inspections" in row
+    everyone = {m.inspector.officer.user_id for i in plan.inspections.all() for m in i.memberships.all()}
+    others = plan.inspections.exclude(memberships__inspector__officer__user=member)
+    assert all(i.pk not in [r["id"] for r in body] for i in others)
+    assert member.pk in everyone
+
+
+def test_the_leaders_record_is_published_at_once_with_its_20_wd_deadline(plan):
+    inspection, leader, _member = _task(plan)
+    # Inspected on Thursday 2026-09-24: Mid-Autumn (09-25) and National Day (10-01..10-07) are off,
+    # Saturday 10-10 is a make-up workday; 20 weekdays would end on 10-22, 20 working days end on 10-29.
+    with at(dt.date(2026, 9, 24)):
+        response = client_for(leader).post(f"/api/v1/inspections/{inspection.pk}/record/", {
+            "inspected_on": "2026-09-24", "findings": findings(), "conclusion": "compliant"}, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "published" and body["published_on"] == "2026-09-24"
+    from services.calendar import get_calendar
+
+    assert body["publish_due"] == get_calendar().add_working_days(dt.date(2026, 9, 24), 20).isoformat()
+    assert body["publish_due"] == "2026-10-29"
+    public = client_for(None).get(f"/api/v1/public/inspection-draws/{plan.pk}/").json()
+    assert [r["inspection"] for r in public["results"]] == [inspection.pk]
+    assert public["results"][0]["conclusion"] == "compliant"
+
+
+def test_a_members_record_waits_for_the_leader_and_is_flagged_after_20_wd(plan):
+    inspection, leader, member = _task(plan)
+    with at(dt.date(2026, 9, 24)):
+        response = client_for(member).post(f"/api/v1/inspections/{inspection.pk}/record/", {
+            "inspected_on": "2026-09-24", "findings": findings("records"), "conclusion": "rectify",
+            "rectify_by": "2026-11-30"}, format="json")
+    assert response.status_code == 201 and response.json()["status"] == "recorded"
+    assert client_for(None).get(f"/api/v1/public/inspection-draws/{plan.pk}/").json()["results"] == []
+    inspection.refresh_from_db()
+    assert not publication_late(inspection, today=dt.date(2026, 10, 29))
+    assert publication_late(inspection, today=dt.date(2026, 10, 30))
+    with at(dt.date(2026, 10, 30)):
+        assert client_for(member).post(f"/api/v1/inspections/{inspection.pk}/approve/").status_code == 403
+        response = client_for(leader).post(f"/api/v1/inspections/{inspection.pk}/approve/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "published" and body["publication_late"] is True
+    follow_up = Inspection.objects.get(parent=inspection)
+    assert follow_up.kind == "follow_up" and follow_up.due_on == dt.date(2026, 11, 30)
+
+
+def test_bad_records_are_400_with_field_errors(plan):
+    inspection, leader, _ = _task(plan)
+    url = f"/api/v1/inspections/{inspection.pk}/record/"
+    with at(dt.date(2026, 9, 25)):
+        client = client_for(leader)
+        response = client.post(url, {"inspected_on": "2026-09-25", "findings": findings("records"),
+                                     "conclusion": "compliant"}, format="json")
+        assert response.status_code == 400 and "conclusion" in response.json()
+        response = client.post(url, {"inspected_on": "2026-09-25", "findings": findings()[:3],
+                                     "conclusion": "rectify"}, format="json")
+        assert response.status_code == 400 and {"findings", "rectify_by"} <= set(response.json())
+        response = client.post(url, {"inspected_on": "2026-09-30", "findings": [{"item": "nope", "result": "maybe"}],
+                                     "conclusion": "x"}, format="json")
+        assert response.status_code == 400 and {"findings", "conclusion"} <= set(response.json())
+        response = client.post(url, {"inspected_on": "2026-09-30", "findings": findings(), "conclusion": "compliant"},
+                               format="json")
+        assert response.status_code == 400 and "inspected_on" in response.json()
+        assert client.post(url, {"inspected_on": "2026-09-25", "findings": findings(),
+                                 "conclusion": "compliant"}, format="json").status_code == 201
+        again = client.post(url, {"inspected_on": "2026-09-25", "findings": findings(), "conclusion": "compliant"},
+                            format="json")
+    assert again.status_code == 409
+
+
+def test_other_staff_get_403_and_applicants_404(plan, officers, applicant):
+    inspection, _leader, _member = _task(plan)
+    url = f"/api/v1/inspections/{inspection.pk}/record/"
+    body = {"inspected_on": "2026-03-10", "findings": findings(), "conclusion": "compliant"}
+    members = {m.inspector.officer.user_id for m in inspection.memberships.all()}
+    outsider = next(o for o in ("intake", "reviewer", "approver", "legal") if officers[o].user_id not in members)
+    with at(DRAW_DAY):
+        assert client_for(officers[outsider].user).post(url, body, format="json").status_code == 403
+        assert client_for(applicant.user).post(url, body, format="json").status_code == 404
+        assert client_for(applicant.user).get(f"/api/v1/inspections/{inspection.pk}/").status_code == 404
+        assert client_for(officers["supervisor"].user).get(f"/api/v1/inspections/{inspection.pk}/").status_code == 200
+        assert client_for(applicant.user).get("/api/v1/inspections/?mine=1").status_code == 403
+
+
+def test_attachments_pass_the_material_upload_checks(plan):
+    inspection, leader, _ = _task(plan)
+    url = f"/api/v1/inspections/{inspection.pk}/attachments/"
+    with at(DRAW_DAY):
+        client = client_for(leader)
+        ok = client.post(url, {"file": SimpleUploadedFile("现场照片.png", PNG_BYTES)}, format="multipart")
+        assert ok.status_code == 201, ok.content
+        assert ok.json()["attachments"][0]["content_type"] == "image/png"
+        pdf = client.post(url, {"file": SimpleUploadedFile("记录.pdf", PDF_BYTES)}, format="multipart")
+        assert pdf.status_code == 201
+        fake = client.post(url, {"file": SimpleUploadedFile("photo.png", b"MZ\x90\x00not an image")},
+                           format="multipart")
+    assert fake.status_code == 400 and "file" in fake.json()
