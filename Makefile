@@ -8,7 +8,7 @@ DEBIAN_PACKAGES := chromium fonts-wqy-microhei poppler-utils
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install system-deps run test test-sqlite test-postgres lint bench clean
+.PHONY: install system-deps node-deps run test test-sqlite test-postgres lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,17 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# axe-core for the accessibility tests, pinned by package.json and package-lock.json.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -q >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm >/dev/null; } || \
+	  { echo "please install npm (Debian package npm)"; exit 1; }
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+node-deps: $(NODE_STAMP)
 
 # Debian packages the certificates (CJK font, pdftoppm) and the browser tests (chromium) need.
 system-deps:
@@ -55,7 +66,7 @@ run: install system-deps
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: install system-deps test-sqlite test-postgres
+test: install system-deps node-deps test-sqlite test-postgres
 
 test-sqlite: install
 	@echo "== test suite on SQLite =="
