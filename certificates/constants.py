@@ -30,6 +30,7 @@ class Verdict(models.TextChoices):
     REVOKED = "revoked", _("已撤销")
     CANCELLED = "cancelled", _("已注销")
     SUPERSEDED = "superseded", _("已换发新证")
+    NOT_YET_VALID = "not_yet_valid", _("尚未生效")
     UNKNOWN = "unknown", _("查无此证")
     FORGED = "forged", _("伪造或被篡改")
 
@@ -54,6 +55,8 @@ VERDICT_TEXT = {
     Verdict.CANCELLED: (_("证照真实，但已注销，不再有效。"), "The certificate is genuine but has been cancelled."),
     Verdict.SUPERSEDED: (_("证照真实，但已换发新版本，请以新证为准。"),
                          "The certificate is genuine but has been replaced by a newer version."),
+    Verdict.NOT_YET_VALID: (_("证照真实，但尚未到有效期起始日，目前还不能使用。"),
+                            "The certificate is genuine but not valid yet: its validity has not begun."),
     Verdict.UNKNOWN: (_("签名无误，但本系统中查无此证，请向发证机关核实。"),
                       "The signature is correct but the certificate is not on record; ask the issuing authority."),
     Verdict.FORGED: (_("无法验证：二维码不是本系统签发的，或已被篡改。请勿采信。"),

@@ -34,8 +34,8 @@ def verify_pdf(pdf: bytes) -> dict:
         "verdict": Verdict.FORGED, "certificate": None, "signature": {"kid": None, "valid": False},
         "checked_at": timezone.now()}
     agree = False
-    if result and result.record and report.signer:
-        key = SigningKey.objects.filter(certificates__pk=result.record["id"]).first()
+    if result and result.certificate_id and report.signer:
+        key = SigningKey.objects.filter(certificates__pk=result.certificate_id).first()
         signing_cert = core_keys.certificate_from_pem(key.signing_cert_pem)
         agree = signing_cert.fingerprint(hashes.SHA256()).hex() == report.signer_sha256
     payload["pdf_signature"] = {"intact": report.intact, "valid": report.valid, "trusted": report.trusted,

@@ -37,6 +37,7 @@ class VerificationResult:
     claims: tokens.TokenClaims | None = None
     kid: bytes | None = None
     signature_valid: bool = False
+    certificate_id: int | None = None  # internal: never in a public payload
     reason: str = ""
     checked_at: dt.datetime = field(default_factory=timezone.now)
 
@@ -45,10 +46,13 @@ def verdict_for(certificate, *, on: dt.date) -> str:
     """From a Certificate or a public record: the live status first, then the dates."""
     status = certificate["status"] if isinstance(certificate, dict) else certificate.status
     valid_to = certificate["valid_to"] if isinstance(certificate, dict) else certificate.valid_to
+    valid_from = certificate["valid_from"] if isinstance(certificate, dict) else certificate.valid_from
     if status in STATUS_VERDICT:
         return STATUS_VERDICT[status]
     if on > valid_to:
         return Verdict.EXPIRED
+    if on < valid_from:
+        return Verdict.NOT_YET_VALID
     return Verdict.VALID
 
 
@@ -131,6 +135,11 @@ def verify_cose(cose: bytes) -> VerificationResult:
         verified = tokens.verify_token(cose, keys_by_kid=trusted_keys())
     except tokens.UnknownKey:
         return VerificationResult(verdict=Verdict.FORGED, reason="unknown or withdrawn key")
+    except tokens.HighS:
+        verified = _high_s_on_record(cose)
+        if verified is None:
+            kid, _claims = _kid(cose)
+            return VerificationResult(verdict=Verdict.FORGED, kid=kid, reason="high-S signature (malleated)")
     except tokens.BadSignature:
         kid, _claims = _kid(cose)
         return VerificationResult(verdict=Verdict.FORGED, kid=kid, reason="bad signature")
@@ -138,11 +147,30 @@ def verify_cose(cose: bytes) -> VerificationResult:
         return VerificationResult(verdict=Verdict.FORGED, reason=f"malformed: {exc}")
     claims = verified.claims
     record = public_record(claims.cti.hex())
-    if record is None or record["token"] != cose:
+    if record is None:
         return VerificationResult(verdict=Verdict.UNKNOWN, claims=claims, kid=verified.kid, signature_valid=True,
                                   reason="not on record")
+    if record["token"] != cose:  # a cti is signed once: other signed bytes under it are a doctored copy
+        return VerificationResult(verdict=Verdict.FORGED, kid=verified.kid,
+                                  reason="not the token issued under this certificate id")
     return VerificationResult(verdict=verdict_for(record, on=timezone.localdate()), record=public_view(record),
-                              claims=claims, kid=verified.kid, signature_valid=True)
+                              claims=claims, kid=verified.kid, signature_valid=True, certificate_id=record["id"])
+
+
+def _high_s_on_record(cose: bytes) -> tokens.VerifiedToken | None:
+    """A token signed before signatures were normalised to low S is genuine only byte for byte as
+    issued (its low-S twin is then the doctored one)."""
+    try:
+        _kid_bytes, claims = tokens.decode_unverified(cose)
+    except tokens.TokenError:
+        return None
+    record = public_record(claims.cti.hex())
+    if record is None or record["token"] != cose:
+        return None
+    try:
+        return tokens.verify_token(cose, keys_by_kid=trusted_keys(), allow_high_s=True)
+    except tokens.TokenError:
+        return None
 
 
 def _kid(cose: bytes) -> tuple[bytes | None, None]:
@@ -157,8 +185,7 @@ def public_view(record: dict) -> dict:
     """What anyone may read: people's names and passport numbers masked (Art. 5: privacy)."""
     person = record["kind"] in (Kind.WORK_PERMIT, Kind.RESIDENCE_PERMIT)
     title_zh, title_en = KIND_TITLES[record["kind"]]
-    return {
-        "id": record["id"],
+    return {  # no internal id: the number and the identifier name the certificate
         "number": record["number"],
         "identifier": record["identifier"],
         "kind": record["kind"],

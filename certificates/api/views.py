@@ -54,7 +54,7 @@ class VerifyView(APIView):
                  "multipart/form-data": inline_serializer("VerifyPdfRequest", {"file": serializers.FileField()})},
         responses=inline_serializer("VerifyResponse", {
             "verdict": serializers.ChoiceField(choices=["valid", "expired", "suspended", "revoked", "cancelled",
-                                                        "superseded", "unknown", "forged"]),
+                                                        "superseded", "not_yet_valid", "unknown", "forged"]),
             "certificate": serializers.DictField(allow_null=True),
             "signature": serializers.DictField(),
             "checked_at": serializers.DateTimeField(),

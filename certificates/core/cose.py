@@ -2,6 +2,10 @@
 
 Only what Tongban signs is accepted: tag 18, protected header {alg: ES256, kid}, an empty unprotected
 header and a raw 64-byte r||s signature. Anything else is rejected as malformed.
+
+ECDSA signatures are malleable: (r, s) and (r, n − s) both verify. Tongban signs only the low-S form
+(s ≤ n/2, as Bitcoin's BIP 62 and the EU DCC verifiers require) and refuses the high-S twin, so a
+signature has exactly one encoding and a malleated copy of a genuine token is not genuine.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ _COORD = 32  # P-256 scalar size in bytes: r and s are each 32 bytes in the raw 
 _MAX_DEPTH = 16  # our structures nest at most 3 deep; a low limit stops deeply nested junk early
 
 ES256_CURVE = ec.SECP256R1
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+_HALF_ORDER = P256_ORDER // 2
 _ES256 = ec.ECDSA(hashes.SHA256())  # stateless; built once for every sign and verify
 
 
@@ -43,6 +49,11 @@ class CoseUnknownKey(CoseError):
 
 class CoseBadSignature(CoseError):
     """A key exists for the kid but none of the keys verifies the signature."""
+
+
+class CoseHighS(CoseBadSignature):
+    """The signature verifies, but only in its high-S form: not one Tongban makes (a malleated copy, or
+    one signed before signatures were normalised; the caller may look the exact bytes up on record)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,13 +113,25 @@ def raw_to_der(raw: bytes) -> bytes:
     return encode_dss_signature(int.from_bytes(raw[:_COORD], "big"), int.from_bytes(raw[_COORD:], "big"))
 
 
+def low_s(raw: bytes) -> bytes:
+    """The low-S form of a raw r||s signature (s replaced by n − s when s > n/2)."""
+    s = int.from_bytes(raw[_COORD:], "big")
+    if s <= _HALF_ORDER:
+        return bytes(raw)
+    return raw[:_COORD] + (P256_ORDER - s).to_bytes(_COORD, "big")
+
+
+def is_low_s(raw: bytes) -> bool:
+    return int.from_bytes(raw[_COORD:], "big") <= _HALF_ORDER
+
+
 def sign1(*, payload: bytes, private_key: ec.EllipticCurvePrivateKey, kid: bytes) -> bytes:
     """Sign `payload` with ES256 and return the tagged COSE_Sign1 bytes."""
     if not isinstance(private_key.curve, ES256_CURVE):
         raise ValueError("ES256 needs a P-256 key")
     protected = cbor2.dumps({HEADER_ALG: ALG_ES256, HEADER_KID: bytes(kid)})
     der = private_key.sign(sig_structure(protected, payload), _ES256)
-    return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, {}, payload, der_to_raw(der)]))
+    return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, {}, payload, low_s(der_to_raw(der))]))
 
 
 def parse_sign1(data: bytes) -> Sign1:
@@ -148,10 +171,12 @@ def _protected_kid(protected: bytes) -> bytes:
     return kid
 
 
-def verify_sign1(msg: Sign1, *, keys_by_kid: Mapping[bytes, Sequence[ec.EllipticCurvePublicKey]]) -> int:
+def verify_sign1(msg: Sign1, *, keys_by_kid: Mapping[bytes, Sequence[ec.EllipticCurvePublicKey]],
+                 allow_high_s: bool = False) -> int:
     """Verify a parsed message against every key published under its kid; return the matching key's index.
 
-    A short kid can collide, so all keys listed for it are tried (as the EU DCC verifiers do).
+    A short kid can collide, so all keys listed for it are tried (as the EU DCC verifiers do). A high-S
+    signature that verifies raises CoseHighS unless `allow_high_s` (for bytes known to be on record).
     """
     keys = keys_by_kid.get(msg.kid) or ()
     if not keys:
@@ -163,5 +188,7 @@ def verify_sign1(msg: Sign1, *, keys_by_kid: Mapping[bytes, Sequence[ec.Elliptic
             key.verify(der, to_verify, _ES256)
         except InvalidSignature:
             continue
+        if not allow_high_s and not is_low_s(msg.signature):
+            raise CoseHighS("high-S signature: the malleable twin of the one Tongban signs")
         return index
     raise CoseBadSignature("signature does not verify with any key for this kid")

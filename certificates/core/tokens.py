@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from .cose import (
     CoseBadSignature,
     CoseFormatError,
+    CoseHighS,
     CoseUnknownKey,
     Sign1,
     cbor_decode_exact,
@@ -66,6 +67,12 @@ class UnknownKey(TokenError):
 
 class BadSignature(TokenError):
     """The kid is known but the signature does not verify: the token was altered or forged."""
+
+
+class HighS(BadSignature):
+    """The signature verifies only in its high-S form, which Tongban never produces: a malleated copy
+    of a genuine token (or a token signed before signatures were normalised, if its exact bytes are on
+    record)."""
 
 
 def _day(value: date) -> int:
@@ -200,14 +207,18 @@ def decode_unverified(cose_bytes: bytes) -> tuple[bytes, TokenClaims]:
 
 
 def verify_token(
-    cose_bytes: bytes, *, keys_by_kid: Mapping[bytes, Sequence[ec.EllipticCurvePublicKey]]
+    cose_bytes: bytes, *, keys_by_kid: Mapping[bytes, Sequence[ec.EllipticCurvePublicKey]],
+    allow_high_s: bool = False,
 ) -> VerifiedToken:
-    """Check structure, claims and signature. Raises only TokenError subclasses, whatever the input."""
+    """Check structure, claims and signature (low-S only, unless `allow_high_s`). Raises only TokenError
+    subclasses, whatever the input."""
     msg, claims = _parse(cose_bytes)
     try:
-        index = verify_sign1(msg, keys_by_kid=keys_by_kid)
+        index = verify_sign1(msg, keys_by_kid=keys_by_kid, allow_high_s=allow_high_s)
     except CoseUnknownKey as exc:
         raise UnknownKey(str(exc)) from exc
+    except CoseHighS as exc:
+        raise HighS(str(exc)) from exc
     except CoseBadSignature as exc:
         raise BadSignature(str(exc)) from exc
     return VerifiedToken(kid=msg.kid, claims=claims, public_key=keys_by_kid[msg.kid][index])

@@ -197,7 +197,10 @@ def test_renewal_issues_a_new_version_and_the_old_one_reads_superseded(issued, a
     assert certificate.status == "superseded" and new.predecessor == certificate
     assert new.valid_from == D(2031, 3, 2) and new.valid_to == D(2036, 3, 1)
     assert verify(digits(certificate)).json()["verdict"] == "superseded"
-    assert verify(digits(new)).json()["verdict"] == "valid"
+    # The renewed licence runs on from the old one's expiry: before that day it is not valid yet.
+    assert verify(digits(new)).json()["verdict"] == "not_yet_valid"
+    with at(new.valid_from):
+        assert verify(digits(new)).json()["verdict"] == "valid"
 
 
 def test_cached_records_are_cleared_by_a_status_change(certificate, officers, settings,
