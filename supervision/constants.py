@@ -67,9 +67,13 @@ def grade_for(score: int | None) -> str | None:
     return Grade.FAIL
 
 
-# The manual items of the 100-point sheet (案卷评查评分表); the automatic checks are pre-filled.
+# The 100-point sheet (案卷评查评分表): each automatic check is worth CHECK_POINTS (a check that does
+# not apply to the case counts as met), the manual items the rest.
+CHECK_POINTS = 5
+CHECKS = ["acceptance_in_time", "decision_in_time", "extension_lawful", "notices_complete", "remedies_stated",
+          "legal_review_before_refusal", "duties_separated", "log_intact"]
 MANUAL_ITEMS = {
-    "reasons_adequate": (_("理由充分、适用依据正确"), 40),
-    "materials_consistent": (_("材料齐全、前后一致"), 30),
-    "documents_standard": (_("文书规范、送达合法"), 30),
+    "reasons_adequate": (_("理由充分、适用依据正确"), 25),
+    "materials_consistent": (_("材料齐全、前后一致"), 20),
+    "documents_standard": (_("文书规范、送达合法"), 15),
 }

@@ -40,6 +40,17 @@ class RecordInput(serializers.Serializer):
     rectify_by = serializers.DateField(required=False, allow_null=True, default=None)
 
 
+class ReviewInput(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    sample_size = serializers.IntegerField(min_value=1, max_value=1000)
+
+
+class ScoreInput(serializers.Serializer):
+    scores = serializers.DictField(child=serializers.IntegerField(min_value=0, max_value=100))
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
 class AttachmentInput(serializers.Serializer):
     file = serializers.FileField()
 

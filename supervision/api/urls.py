@@ -14,4 +14,11 @@ urlpatterns = [
     path("inspections/<int:pk>/approve/", views.InspectionApproveView.as_view(), name="api-inspection-approve"),
     path("inspections/<int:pk>/attachments/", views.InspectionAttachmentView.as_view(),
          name="api-inspection-attachments"),
+    path("case-reviews/", views.CaseReviewListView.as_view(), name="api-case-reviews"),
+    path("case-reviews/<int:pk>/", views.CaseReviewDetailView.as_view(), name="api-case-review"),
+    path("case-reviews/<int:pk>/draw/", views.CaseReviewDrawView.as_view(), name="api-case-review-draw"),
+    path("case-reviews/<int:pk>/files/<str:case_number>/score/", views.CaseReviewScoreView.as_view(),
+         name="api-case-review-score"),
+    path("case-reviews/<int:pk>/report.xlsx", views.CaseReviewReportView.as_view(), name="api-case-review-report"),
+    path("public/case-reviews/<int:pk>/", views.PublicCaseReviewView.as_view(), name="api-public-case-review"),
 ]

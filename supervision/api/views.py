@@ -11,14 +11,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from licensing.permissions import officer_of
 
-from .. import selectors, services
-from ..models import Inspection, InspectionPlan
+from .. import review, selectors, services
+from ..exports import review_xlsx
+from ..models import CaseReview, Inspection, InspectionPlan
 from . import serializers as s
 
 
@@ -179,3 +180,99 @@ class InspectionAttachmentView(APIView):
         services.inspection_attach(inspection=inspection, actor=request.user, uploaded=body["file"])
         inspection = selectors.inspections_with_people().prefetch_related("attachments").get(pk=inspection.pk)
         return Response(s.inspection_payload(inspection, today=timezone.localdate()), status=status.HTTP_201_CREATED)
+
+
+# --- 案卷评查 ----------------------------------------------------------------------------------------
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _supervised_review(request: Request, pk: int) -> CaseReview:
+    found = CaseReview.objects.filter(pk=pk).first()
+    if found is None or found.authority_id != officer_of(request.user).authority_id:
+        raise Http404
+    return found
+
+
+class CaseReviewListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="The supervisor's case-file reviews")
+    def get(self, request: Request) -> Response:
+        if not selectors.is_supervisor(request.user):
+            return _forbidden()
+        reviews = CaseReview.objects.filter(authority_id=officer_of(request.user).authority_id)
+        return Response([review.public_review(r) for r in reviews])
+
+    @extend_schema(request=s.ReviewInput, responses={201: s.PlanCreatedOutput},
+                   summary="Create a case-file review of the cases decided in a period (seed committed)")
+    def post(self, request: Request) -> Response:
+        if not selectors.is_supervisor(request.user):
+            return _forbidden()
+        body = _validated(s.ReviewInput, request.data)
+        created = review.review_create(actor=request.user, **body)
+        return Response({"id": created.pk, "seed_commitment": created.seed_commitment},
+                        status=status.HTTP_201_CREATED)
+
+
+class CaseReviewDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="The sample with each file's automatic checks, evidence, score and grade")
+    def get(self, request: Request, pk: int) -> Response:
+        if not selectors.is_supervisor(request.user):
+            return _forbidden()
+        return Response(review.review_detail(_supervised_review(request, pk)))
+
+
+class CaseReviewDrawView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, summary="Draw the sample (tongban-draw-v1, kind \"case\"); 409 once drawn")
+    def post(self, request: Request, pk: int) -> Response:
+        if not selectors.is_supervisor(request.user):
+            return _forbidden()
+        drawn = review.review_draw(review=_supervised_review(request, pk), actor=request.user)
+        return Response(review.public_review(drawn))
+
+
+class CaseReviewScoreView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.ScoreInput, summary="Score one sampled file's manual items")
+    def post(self, request: Request, pk: int, case_number: str) -> Response:
+        if not selectors.is_supervisor(request.user):
+            return _forbidden()
+        found = _supervised_review(request, pk)
+        body = _validated(s.ScoreInput, request.data)
+        scored = review.review_score(review=found, actor=request.user, case_number=case_number, **body)
+        return Response(review.file_payload(scored))
+
+
+class CaseReviewReportView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[OpenApiParameter("lang", str, enum=["zh", "en"])], responses={200: bytes},
+                   summary="The review's report (XLSX)")
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        if not selectors.is_supervisor(request.user):
+            return _forbidden()
+        found = _supervised_review(request, pk)
+        language = "en" if request.query_params.get("lang") == "en" else "zh-hans"
+        content = review_xlsx(review.review_detail(found), language=language)
+        response = HttpResponse(content, content_type=XLSX)
+        name = f"case-review-{found.pk}-{language[:2]}.xlsx"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+class PublicCaseReviewView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(summary="The public record of a case-file review's sample (case numbers only)")
+    def get(self, request: Request, pk: int) -> Response:
+        found = CaseReview.objects.filter(pk=pk).first()
+        if found is None:
+            raise Http404
+        return Response(review.public_review(found))

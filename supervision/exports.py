@@ -1,0 +1,64 @@
+"""The case-file review report as XLSX, in Chinese or English."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from .constants import CHECKS, MANUAL_ITEMS, Grade
+
+CHECK_LABELS = {
+    "acceptance_in_time": "受理及时（5个工作日内）",
+    "decision_in_time": "按期决定（扣除中止、含延期）",
+    "extension_lawful": "延期合法（一次、限期内、有理由）",
+    "notices_complete": "文书齐全",
+    "remedies_stated": "告知救济途径",
+    "legal_review_before_refusal": "不予许可前经法制审核",
+    "duties_separated": "审批职责分离",
+    "log_intact": "办件日志完整未篡改",
+}
+
+
+def check_label(name: str) -> str:
+    return _(CHECK_LABELS[name])
+
+
+def _mark(passed) -> str:
+    if passed is None:
+        return _("不适用")
+    return _("符合") if passed else _("不符合")
+
+
+def review_xlsx(detail: dict, *, language: str = "zh-hans") -> bytes:
+    with translation.override(language):
+        book = Workbook()
+        sheet = book.active
+        sheet.title = _("案卷评查")[:31]
+        sheet.append([_("案卷评查报告"), f"{detail['start']} – {detail['end']}"])
+        sheet["A1"].font = Font(bold=True, size=14)
+        sheet.append([_("算法"), detail["algorithm"], _("种子承诺值"), detail["seed_commitment"]])
+        sheet.append([_("随机种子"), detail["seed"] or "—", _("参与抽取"), len(detail["cases_input"]),
+                      _("抽取"), len(detail["sample"])])
+        sheet.append([])
+        header = [_("办件编号"), _("事项"), *[check_label(c) for c in CHECKS],
+                  *[str(label) for label, _max in MANUAL_ITEMS.values()], _("得分"), _("等级"), _("评查意见")]
+        sheet.append(header)
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+        grades = {g.value: str(g.label) for g in Grade}
+        for row in detail["files"]:
+            sheet.append([row["case_number"], row["service"],
+                          *[_mark(row["checks"][c]["passed"]) for c in CHECKS],
+                          *[row["scores"].get(code, "") for code in MANUAL_ITEMS],
+                          row["score"] if row["score"] is not None else "",
+                          grades.get(row["grade"], "") if row["grade"] else _("未评分"), row["comment"]])
+        for column, width in zip("ABCDEFGHIJKLMNOP", [22, 22] + [14] * 14, strict=False):
+            sheet.column_dimensions[column].width = width
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
