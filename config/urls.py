@@ -4,9 +4,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static as static_url
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
+from config import views as site_views
 from services import views as service_views
 
 admin.site.site_header = "通办 · 管理后台"
@@ -23,6 +26,8 @@ api_v1 = [
 
 urlpatterns = [
     path("", service_views.home, name="home"),
+    path("start/", site_views.start, name="start"),
+    path("favicon.ico", RedirectView.as_view(url=static_url("favicon.ico"), permanent=True)),
     path("guide/", service_views.guide_list, name="service-guide"),
     path("guide/<slug:code>/", service_views.guide_detail, name="service-guide-detail"),
     path("accounts/login/", service_views.LoginView.as_view(), name="login"),
@@ -37,6 +42,8 @@ urlpatterns = [
     path("", include("licensing.metrics.urls")),
     path("", include("certificates.urls")),
 ]
+
+handler400 = "config.views.bad_request"
 
 if settings.DEBUG:
     from django.conf.urls.static import static

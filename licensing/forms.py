@@ -377,6 +377,7 @@ class QueueFilterForm(forms.Form):
     mine = forms.BooleanField(label=_("只看我认领的"), required=False)
 
     STAGE_LABELS = {"intake": _("待受理"), "correction": _("待补正"), "review": _("审查中"),
+                    "handling": _("待承办"), "decision": _("待批准"),
                     "paused": _("特别程序"), "legal_review": _("法制审核"), "issuance": _("待发证")}
 
     def __init__(self, *args, services, **kwargs):

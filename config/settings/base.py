@@ -84,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "services.context_processors.staff",
                 "licensing.context_processors.nav",
+                "config.context_processors.identity",
             ],
         },
     },
@@ -138,7 +139,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "start"  # each role's own start page (config.views.start_url)
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 LOGOUT_REDIRECT_URL = "home"
 # Login lock-out (django-axes, attempts in the database so every worker sees them): LOGIN_THROTTLE_LIMIT
 # failures for one username from one client address lock that combination (not the user everywhere, not
