@@ -21,6 +21,7 @@ class CertificateStatus(models.TextChoices):
     REVOKED = "revoked", _("撤销")
     CANCELLED = "cancelled", _("注销")
     SUPERSEDED = "superseded", _("已换发")
+    EXPIRED = "expired", _("已过期")
 
 
 class Verdict(models.TextChoices):
@@ -42,6 +43,7 @@ STATUS_CODES = {
     CertificateStatus.REVOKED: "03",
     CertificateStatus.CANCELLED: "04",
     CertificateStatus.SUPERSEDED: "05",
+    CertificateStatus.EXPIRED: "05",
 }
 
 # What a verifier reads for each verdict, in plain words.

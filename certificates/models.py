@@ -85,6 +85,8 @@ class Certificate(models.Model):
     valid_from = models.DateField(_("有效期起"))
     valid_to = models.DateField(_("有效期至"))
     issued_at = models.DateTimeField(_("颁发时间"))
+    published_on = models.DateField(_("公示日期"), null=True, blank=True,
+                                    help_text=_("在许可公示（公开查询）中公布之日，决定后7个工作日内"))
     status = models.CharField(_("状态"), max_length=12, choices=CertificateStatus.choices,
                               default=CertificateStatus.VALID, db_index=True)
     status_changed_at = models.DateTimeField(_("状态变更时间"), null=True, blank=True)
@@ -114,7 +116,7 @@ class Certificate(models.Model):
 
 EVENT_LABELS = {
     "issue": _("颁发"), "suspend": _("暂扣"), "restore": _("恢复"), "propose_revocation": _("提请撤销"),
-    "revoke": _("撤销"), "cancel": _("注销"), "supersede": _("换发新证"),
+    "revoke": _("撤销"), "cancel": _("注销"), "supersede": _("换发新证"), "expire": _("有效期届满"),
 }
 
 

@@ -124,7 +124,9 @@ def _validity(application: Application, kind: str, issued: dt.date, predecessor:
     if service.matter == Matter.CHANGE and predecessor:
         return issued, predecessor.valid_to
     if service.matter == Matter.RENEWAL and predecessor:
-        start = max(issued, predecessor.valid_to + dt.timedelta(days=1))
+        # The renewed licence follows on from the old one: no gap, no overlap (also when deemed
+        # renewed, or issued a day late).
+        start = predecessor.valid_to + dt.timedelta(days=1)
         return start, identifiers.validity_end(start, service.validity_years or 5)
     if kind in (Kind.WORK_PERMIT, Kind.RESIDENCE_PERMIT):
         # A first permit runs one year (the employment contract's term is checked by the officer).
@@ -275,7 +277,8 @@ def certificate_issue(*, application: Application, actor) -> Certificate | None:
     certificate = Certificate(
         application=application, authority=authority, signing_key=key, kind=kind, number=number,
         identifier=identifier, cti=cti.hex(), serial=serial, revision=revision, predecessor=predecessor,
-        status_index=status_index, valid_from=valid_from, valid_to=valid_to, issued_at=now, token=token,
+        status_index=status_index, valid_from=valid_from, valid_to=valid_to, issued_at=now, published_on=today,
+        token=token,
         pdf_sha256=hashlib.sha256(signed).hexdigest(), **holder)
     certificate.pdf.save(f"{cti.hex()}.pdf", ContentFile(signed), save=False)
     certificate.save()

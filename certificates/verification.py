@@ -27,6 +27,7 @@ STATUS_VERDICT = {
     CertificateStatus.REVOKED: Verdict.REVOKED,
     CertificateStatus.CANCELLED: Verdict.CANCELLED,
     CertificateStatus.SUPERSEDED: Verdict.SUPERSEDED,
+    CertificateStatus.EXPIRED: Verdict.EXPIRED,
 }
 
 

@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("services.api.urls")),
     path("", include("licensing.api.urls")),
     path("", include("certificates.api.urls")),
+    path("", include("aftercare.api.urls")),
     path("", include("licensing.metrics.api_urls")),
     path("", include("supervision.api.urls")),
 ]

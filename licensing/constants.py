@@ -52,6 +52,7 @@ class CaseVerb(models.TextChoices):
     ISSUE = "issue", _("颁发证照")
     ISSUE_FAILED = "issue_failed", _("发证失败")
     TRACKS = "tracks", _("分项办理进度更新")
+    DEEM_RENEWED = "deem_renewed", _("逾期未决定，依法视为准予延续")
 
 
 FINAL_STATES = {State.NOT_ACCEPTED, State.REFUSED, State.ISSUED, State.WITHDRAWN}

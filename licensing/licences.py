@@ -63,6 +63,20 @@ def register_licence_source(source: LicenceSource) -> LicenceSource:
     return licence_sources.register(source)
 
 
+# Further rules on the licence an application names, registered by the apps that own them (the renewal
+# window of Art. 50 by aftercare): `check(*, service_type, licence, on) -> list[str]` (messages, empty when
+# fine). A licence that fails one is neither offered nor accepted.
+LicenceCheck = Callable[..., list[str]]
+licence_checks: list[LicenceCheck] = []
+
+
+def register_licence_check(check: LicenceCheck) -> LicenceCheck:
+    if check in licence_checks:
+        raise ImproperlyConfigured(f"Licence check {check!r} is registered twice.")
+    licence_checks.append(check)
+    return check
+
+
 def needs_original_licence(service_type) -> bool:
     return service_type.matter in LICENCE_MATTERS
 
@@ -85,7 +99,16 @@ def licences_held(*, applicant, on: dt.date) -> list[HeldLicence]:
 def licences_for(*, applicant, service_type, on: dt.date) -> list[HeldLicence]:
     """The licences the applicant may name in an application for `service_type`."""
     kinds = licence_kinds_for(service_type)
-    return [licence for licence in licences_held(applicant=applicant, on=on) if licence.kind in kinds]
+    return [licence for licence in licences_held(applicant=applicant, on=on)
+            if licence.kind in kinds and not _check_failures(service_type, licence, on)]
+
+
+def _check_failures(service_type, licence: HeldLicence, on: dt.date) -> list[str]:
+    for check in list(licence_checks):
+        messages = check(service_type=service_type, licence=licence, on=on)
+        if messages:
+            return list(messages)
+    return []
 
 
 def check_original_licence(*, application, on: dt.date) -> dict[str, list[str]]:
@@ -106,4 +129,5 @@ def check_original_licence(*, application, on: dt.date) -> dict[str, list[str]]:
     if licence.kind not in licence_kinds_for(service_type):
         return {FIELD: [_("许可证 %(number)s（%(kind)s）不属于本事项适用的许可证种类。") % {
             "number": number, "kind": licence.kind_label}]}
-    return {}
+    messages = _check_failures(service_type, licence, on)
+    return {FIELD: messages} if messages else {}

@@ -279,6 +279,11 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def mark_issued(self) -> None:
         pass
 
+    @transition(field=state, source=[State.SUBMITTED, State.IN_REVIEW, State.PAUSED, State.LEGAL_REVIEW],
+                target=State.APPROVED)
+    def deem_renewed(self) -> None:
+        """A renewal undecided when the old licence expires is granted by operation of law (Art. 50)."""
+
     @transition(field=state, source=[State.SUBMITTED, State.CORRECTION_REQUESTED, State.IN_REVIEW, State.PAUSED,
                                      State.LEGAL_REVIEW], target=State.WITHDRAWN, permission=acts("withdraw"))
     def withdraw(self) -> None:
@@ -459,9 +464,16 @@ class Notice(models.Model):
 
 
 class Notification(models.Model):
+    """A message in a user's portal inbox (and its e-mail copy): about a case, or about a licence the
+    user holds (a renewal reminder: `kind` and `certificate_number`, no case)."""
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="notifications")
+    application = models.ForeignKey(Application, null=True, blank=True, on_delete=models.CASCADE,
+                                    related_name="notifications")
     notice = models.ForeignKey(Notice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(_("类型"), max_length=40, blank=True,
+                            help_text=_("提醒类型，如 renewal_window_open；文书和预警消息为空"))
+    certificate_number = models.CharField(_("许可证编号"), max_length=40, blank=True)
     subject = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"))
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)

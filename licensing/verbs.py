@@ -362,7 +362,7 @@ registry.register(Verb(
 # following its tracks) or part of editing a filing. Each FSM transition and each case-log verb is
 # either a registered verb's or listed here (a test holds both lists complete).
 SYSTEM_TRANSITIONS = {"deem_accepted": CaseVerb.DEEM_ACCEPTED, "mark_issued": CaseVerb.ISSUE,
-                      "follow_tracks": CaseVerb.TRACKS}
+                      "follow_tracks": CaseVerb.TRACKS, "deem_renewed": CaseVerb.DEEM_RENEWED}
 # `issue` is both the approver's verb (issue again) and what the issuer logs when it moves the case.
 OTHER_LOG_VERBS = {CaseVerb.CREATE, CaseVerb.CORRECT_DATA, CaseVerb.CORRECT_MATERIAL, CaseVerb.ISSUE_FAILED,
-                   CaseVerb.DEEM_ACCEPTED, CaseVerb.TRACKS}
+                   CaseVerb.DEEM_ACCEPTED, CaseVerb.TRACKS, CaseVerb.DEEM_RENEWED}

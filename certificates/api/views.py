@@ -147,7 +147,8 @@ class RegisterView(APIView):
     authentication_classes = []
 
     @extend_schema(parameters=[OpenApiParameter("q", str, description="number, holder name or credit code")],
-                   responses={200: inline_serializer("RegisterEntry", PUBLIC_CERTIFICATE_FIELDS, many=True)},
+                   responses={200: inline_serializer("RegisterEntry", PUBLIC_CERTIFICATE_FIELDS | {
+                       "published_on": serializers.DateField(allow_null=True)}, many=True)},
                    summary="Public register of granted lab animal licences (Art. 40)")
     def get(self, request: Request) -> Response:
         certificates = public_register(query=request.query_params.get("q", "").strip())
@@ -159,5 +160,6 @@ class RegisterView(APIView):
             row = public_fields(certificate)
             row["status"] = "expired" if certificate.status == "valid" and today > certificate.valid_to else \
                 certificate.status
+            row["published_on"] = certificate.published_on
             rows.append(row)
         return paginator.get_paginated_response(rows)

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "services",
     "licensing",
     "certificates",
+    "aftercare",
     "supervision",
 ]
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import licences, notices, views
+from . import licences, notices, notifications, views
 
 urlpatterns = [
     path("applications/", views.ApplicationListView.as_view(), name="api-applications"),
@@ -11,6 +11,7 @@ urlpatterns = [
       for verb, view in views.VERB_VIEWS.items()],
     path("notices/<int:pk>/", notices.NoticeDetailView.as_view(), name="api-notice"),
     path("notices/<int:pk>/pdf/", notices.NoticePdfView.as_view(), name="api-notice-pdf"),
+    path("notifications/", notifications.NotificationListView.as_view(), name="api-notifications"),
     path("licences/held/", licences.HeldLicencesView.as_view(), name="api-licences-held"),
     path("queue/", views.QueueView.as_view(), name="api-queue"),
     path("status/", views.StatusView.as_view(), name="api-status"),

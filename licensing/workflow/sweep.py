@@ -4,8 +4,10 @@ after a calendar change."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -24,6 +26,22 @@ class SweepResult:
     deemed_accepted: int = 0
     warned: int = 0
     overdue: int = 0
+    # What the registered sweep hooks did, by hook name (e.g. {"aftercare": {"expired": 2, ...}}).
+    hooks: dict = field(default_factory=dict)
+
+
+# The daily acts of other apps on the same clock (aftercare: renewal reminders, deemed renewals,
+# expiries), registered in their AppConfig.ready() so that licensing imports none of them:
+# `hook(*, on) -> dict` of counts. Each hook is idempotent and safe under concurrent sweeps.
+SweepHook = Callable[..., dict]
+sweep_hooks: dict[str, SweepHook] = {}
+
+
+def register_sweep_hook(name: str, hook: SweepHook) -> SweepHook:
+    if name in sweep_hooks:
+        raise ImproperlyConfigured(f"Sweep hook {name!r} is registered twice.")
+    sweep_hooks[name] = hook
+    return hook
 
 
 def _deem_one(pk: int, on: dt.date) -> bool:
@@ -70,6 +88,8 @@ def deadlines_sweep(*, on: dt.date | None = None) -> SweepResult:
     for ids in _flag_batches("overdue_notified_on", overdue, on):
         result.overdue += len(ids)
         _alerts(ids, "red")
+    for name, hook in list(sweep_hooks.items()):
+        result.hooks[name] = hook(on=on)
     return result
 
 

@@ -190,7 +190,8 @@ def test_renewal_issues_a_new_version_and_the_old_one_reads_superseded(issued, a
 
     first = issued(on=D(2026, 3, 2), data=lab_data(credit_code=applicant.credit_code))
     certificate = Certificate.objects.get(application=first)
-    renewal = issued(on=D(2026, 6, 1), service="lab-animal-renewal", data=lab_data(credit_code=applicant.credit_code),
+    # Filed inside the renewal window (2030-09-01 to 2031-01-30 for a licence valid to 2031-03-01).
+    renewal = issued(on=D(2030, 10, 8), service="lab-animal-renewal", data=lab_data(credit_code=applicant.credit_code),
                      original_licence_number=certificate.number)
     new = Certificate.objects.get(application=renewal)
     certificate.refresh_from_db()

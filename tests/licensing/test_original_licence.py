@@ -24,6 +24,8 @@ from tests.licensing.conftest import at, fill_materials, lab_data
 D = dt.date
 GRANTED_ON = D(2026, 3, 2)
 LATER = D(2026, 4, 1)
+# Inside the renewal window of a licence granted on GRANTED_ON (valid to 2031-03-01): 2030-09-01 to 2031-01-30.
+IN_RENEWAL_WINDOW = D(2030, 10, 8)
 
 
 def approve_directly(application: Application, on: dt.date) -> None:
@@ -105,6 +107,7 @@ def test_the_applicants_valid_licence_is_accepted_and_carried_by_the_payload(api
     licence = grant(applicant)
     with at(LATER):
         response = create(api, applicant, licence.number)
+    with at(IN_RENEWAL_WINDOW):
         renewal = create(api, applicant, licence.number, service="lab-animal-renewal")
     assert response.status_code == 201, response.json()
     assert response.json()["original_licence_number"] == licence.number
@@ -181,8 +184,8 @@ def test_the_new_application_page_offers_exactly_the_applicants_valid_licences(a
 
 def test_the_page_creates_the_draft_for_the_chosen_licence_and_lets_the_draft_change_it(applicant, grant):
     first, second = grant(applicant), grant(applicant, service="lab-animal-use")
-    client = page_client(applicant)
-    with at(LATER):
+    with at(IN_RENEWAL_WINDOW):
+        client = page_client(applicant)  # signed in on the day (a session from 2026 would have lapsed)
         empty = client.post(reverse("application-new"), {"service": "lab-animal-renewal", "step": "licence"})
         created = client.post(reverse("application-new"), {"service": "lab-animal-renewal", "step": "licence",
                                                            "original_licence_number": first.number})

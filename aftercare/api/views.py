@@ -1,0 +1,84 @@
+"""After-licence API: the officers' cancellation tasks and the public cancellation announcements."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from django.http import Http404
+
+from certificates.services import CertificateActionError
+
+from .. import selectors, services
+from ..constants import CancellationState
+
+
+class CancellationTaskOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    certificate_number = serializers.CharField(source="certificate.number")
+    holder = serializers.CharField(source="certificate.holder_name")
+    valid_to = serializers.DateField(source="certificate.valid_to")
+    opened_on = serializers.DateField()
+    state = serializers.ChoiceField(choices=CancellationState.choices)
+    published_on = serializers.DateField(allow_null=True)
+    announcement = serializers.CharField()
+
+
+class CancellationTaskListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class FilterSerializer(serializers.Serializer):
+        state = serializers.ChoiceField(choices=CancellationState.choices, required=False)
+
+    @extend_schema(parameters=[OpenApiParameter("state", str, enum=CancellationState.values)],
+                   responses=CancellationTaskOutput(many=True),
+                   summary="Cancellation (注销) tasks of the officer's authority: licences that expired unrenewed")
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        tasks = selectors.cancellation_tasks_for(user=request.user, state=filters.validated_data.get("state"))
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(tasks, request, view=self)
+        return paginator.get_paginated_response(CancellationTaskOutput(page, many=True).data)
+
+
+class CancellationConfirmView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: CancellationTaskOutput},
+                   summary="Cancel the expired licence and publish the cancellation notice (approver)")
+    def post(self, request: Request, pk: int) -> Response:
+        task = selectors.cancellation_tasks_for(user=request.user).filter(pk=pk).first()
+        if task is None:
+            raise Http404
+        try:
+            task = services.cancellation_confirm(task=task, actor=request.user)
+        except CertificateActionError as exc:
+            return Response({"detail": exc.message, "code": exc.code}, status=exc.status)
+        return Response(CancellationTaskOutput(task).data)
+
+
+class AnnouncementOutput(serializers.Serializer):
+    certificate_number = serializers.CharField(source="certificate.number")
+    holder = serializers.CharField(source="certificate.holder_name")
+    authority = serializers.CharField(source="authority.name_zh")
+    published_on = serializers.DateField()
+    announcement = serializers.CharField()
+    announcement_en = serializers.CharField()
+
+
+class AnnouncementListView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(responses=AnnouncementOutput(many=True),
+                   summary="Public notices of licences cancelled after expiry (Art. 70)")
+    def get(self, request: Request) -> Response:
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(selectors.cancellation_announcements(), request, view=self)
+        return paginator.get_paginated_response(AnnouncementOutput(page, many=True).data)

@@ -1,0 +1,22 @@
+"""Choices of the after-licence app."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ReminderKind(models.TextChoices):
+    """The holder's renewal reminders (the `kind` of their notifications)."""
+
+    WINDOW_OPEN = "renewal_window_open", _("延续申请期已开始")
+    THREE_MONTHS = "renewal_3_months", _("许可证将于3个月后到期")
+    ONE_MONTH = "renewal_1_month", _("许可证将于1个月后到期")
+
+
+class CancellationState(models.TextChoices):
+    OPEN = "open", _("待注销")
+    DONE = "done", _("已注销并公告")
+
+
+# The defaults of a service type without its own after-licence settings.
+DEFAULT_RENEWAL_MONTHS = 6     # the window opens 6 calendar months before the last valid day
+DEFAULT_RENEWAL_DAYS = 30      # and closes 30 days before it (Art. 50)

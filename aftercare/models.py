@@ -1,0 +1,85 @@
+"""After the licence: per-service settings (renewal window), the renewal reminders sent once per
+licence, and the cancellation (注销) tasks of licences that expired unrenewed."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .constants import DEFAULT_RENEWAL_DAYS, DEFAULT_RENEWAL_MONTHS, CancellationState, ReminderKind
+
+
+class ServicePolicy(models.Model):
+    """The after-licence settings of a service type (by its code, so that they hold for every version).
+    A renewal type's window says when its licences may be renewed (Art. 50's default: from 6 months
+    to 30 days before the last valid day)."""
+
+    service_code = models.SlugField(_("事项代码"), max_length=60, unique=True)
+    renewal_window_months = models.PositiveSmallIntegerField(
+        _("延续申请期起点（到期前月数）"), default=DEFAULT_RENEWAL_MONTHS,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        help_text=_("自有效期最后一日前若干个月的同一日起（该月无此日的，为该月最后一日）"))
+    renewal_window_days = models.PositiveSmallIntegerField(
+        _("延续申请期终点（到期前天数）"), default=DEFAULT_RENEWAL_DAYS,
+        validators=[MinValueValidator(0), MaxValueValidator(365)],
+        help_text=_("至有效期最后一日前若干日止（含当日）；《行政许可法》第五十条默认30日"))
+
+    class Meta:
+        verbose_name = _("证后管理设置")
+        verbose_name_plural = _("证后管理设置")
+        ordering = ["service_code"]
+
+    def __str__(self) -> str:
+        return self.service_code
+
+
+class LicenceReminder(models.Model):
+    """One renewal reminder of one licence's validity period: the unique constraint is what makes it
+    go out once, however many sweeps run at the same time."""
+
+    certificate = models.ForeignKey("certificates.Certificate", verbose_name=_("许可证"), on_delete=models.PROTECT,
+                                    related_name="reminders")
+    number = models.CharField(_("许可证编号"), max_length=40)
+    valid_to = models.DateField(_("有效期至"))
+    kind = models.CharField(_("提醒"), max_length=24, choices=ReminderKind.choices)
+    due_on = models.DateField(_("应提醒日期"))
+    sent_on = models.DateField(_("提醒日期"))
+    notification = models.ForeignKey("licensing.Notification", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+
+    class Meta:
+        verbose_name = _("延续提醒")
+        verbose_name_plural = _("延续提醒")
+        ordering = ["valid_to", "number", "due_on"]
+        constraints = [models.UniqueConstraint(fields=["number", "valid_to", "kind"], name="reminder_once_per_licence")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.kind}"
+
+
+class CancellationTask(models.Model):
+    """A licence that expired without renewal must be cancelled (注销) and the cancellation announced
+    (Administrative Licensing Law Art. 70): the officers' task, opened by the sweep on the first day
+    after expiry."""
+
+    certificate = models.OneToOneField("certificates.Certificate", verbose_name=_("许可证"), on_delete=models.PROTECT,
+                                       related_name="cancellation_task")
+    authority = models.ForeignKey("services.Authority", verbose_name=_("发证机关"), on_delete=models.PROTECT,
+                                  related_name="+")
+    opened_on = models.DateField(_("生成日期"))
+    state = models.CharField(_("状态"), max_length=8, choices=CancellationState.choices,
+                             default=CancellationState.OPEN, db_index=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("确认人"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    announcement = models.TextField(_("注销公告"), blank=True)
+    announcement_en = models.TextField(_("注销公告（英文）"), blank=True)
+    published_on = models.DateField(_("公告日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("注销任务")
+        verbose_name_plural = _("注销任务")
+        ordering = ["state", "opened_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.certificate} {self.get_state_display()}"
