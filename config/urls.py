@@ -42,6 +42,7 @@ urlpatterns = [
     path("", include("licensing.urls")),
     path("", include("licensing.metrics.urls")),
     path("", include("certificates.urls")),
+    path("", include("supervision.urls")),
 ]
 
 handler400 = "config.views.bad_request"
