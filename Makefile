@@ -7,6 +7,12 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 DEBIAN_PACKAGES := chromium fonts-wqy-microhei poppler-utils
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The address in the QR codes of the demo's certificates, which are signed before the server starts: the one
+# `make run` serves, or TONGBAN_VERIFY_HOST (with HOST=0.0.0.0, the machine's LAN address, e.g. 192.168.1.20:8000).
+TONGBAN_VERIFY_HOST ?= $(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
+TONGBAN_SITE_URL ?= http://$(TONGBAN_VERIFY_HOST)
+ALLOWED_HOSTS ?= 127.0.0.1,localhost,$(firstword $(subst :, ,$(TONGBAN_VERIFY_HOST)))
+RUN_ENV = TONGBAN_VERIFY_HOST=$(TONGBAN_VERIFY_HOST) TONGBAN_SITE_URL=$(TONGBAN_SITE_URL) ALLOWED_HOSTS=$(ALLOWED_HOSTS)
 
 .PHONY: install system-deps node-deps run test test-sqlite test-postgres lint bench clean
 
@@ -43,17 +49,18 @@ system-deps:
 
 run: install system-deps
 	@mkdir -p var
-	$(BIN)/python manage.py migrate --noinput -v0
-	$(BIN)/python manage.py collectstatic --noinput -v0
-	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py init_keys
-	$(BIN)/python manage.py simulate_history --from 2025-01-01 --to 2025-12-31 --seed 7 --if-empty \
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput -v0
+	$(RUN_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo
+	$(RUN_ENV) $(BIN)/python manage.py init_keys
+	$(RUN_ENV) $(BIN)/python manage.py simulate_history --from 2025-01-01 --to 2025-12-31 --seed 7 --if-empty \
 	  --cohort var/legacy_cohort_2022.csv
-	@if [ -f var/legacy_cohort_2022.csv ]; then $(BIN)/python manage.py import_legacy_cases var/legacy_cohort_2022.csv; fi
-	$(BIN)/python manage.py simulate_history --from -45 --to today --until today --seed 11 --if-no-open \
+	@if [ -f var/legacy_cohort_2022.csv ]; then $(RUN_ENV) $(BIN)/python manage.py import_legacy_cases var/legacy_cohort_2022.csv; fi
+	$(RUN_ENV) $(BIN)/python manage.py simulate_history --from -45 --to today --until today --seed 11 --if-no-open \
 	  --with-certificates --cohort ""
 	@echo ""
 	@echo "  Tongban is starting on http://$(HOST):$(PORT)/"
+	@echo "    certificate QR codes point to $(TONGBAN_VERIFY_HOST) (open them as http://; TONGBAN_VERIFY_HOST to change)"
 	@echo "    service guide      http://$(HOST):$(PORT)/guide/"
 	@echo "    admin              http://$(HOST):$(PORT)/admin/            (admin)"
 	@echo "    API docs           http://$(HOST):$(PORT)/api/docs/"
@@ -64,7 +71,7 @@ run: install system-deps
 	@echo "    exit-entry (intake, reviewer), exit-entry-approver, exit-entry-legal  exit-entry bureau"
 	@echo "    kunming-intake, kunming-reviewer, kunming-approver, kunming-legal     Kunming S&T bureau"
 	@echo ""
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install system-deps node-deps test-sqlite test-postgres
 

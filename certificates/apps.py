@@ -22,9 +22,7 @@ class CertificatesConfig(AppConfig):
         register_licence_source(held_licences)
 
         def certificate_field(application, request) -> dict:
-            from django.conf import settings
-
-            from .core.tokens import qr_url
+            from .links import verify_url
             from .models import Certificate
 
             certificate = Certificate.objects.filter(application=application).first()
@@ -33,7 +31,7 @@ class CertificatesConfig(AppConfig):
             return {"certificate": {
                 "id": certificate.pk, "number": certificate.number, "identifier": certificate.identifier,
                 "status": certificate.status,
-                "verify_url": qr_url(host=settings.TONGBAN_VERIFY_HOST, cose=bytes(certificate.token)),
+                "verify_url": verify_url(cose=bytes(certificate.token)),
                 "pdf_url": request.build_absolute_uri(reverse("api-certificate-pdf", args=[certificate.pk])),
             }}
 

@@ -31,6 +31,7 @@ from .core import keys as core_keys
 from .core.pades import sign_pdf
 from .core.pdf import CertificatePdfData, render_certificate_pdf
 from .core.statuslist import MIN_SIZE, random_free_index
+from .links import verify_url
 from .models import Certificate, CertificateEvent, SerialCounter, SigningKey
 
 ENVIRONMENTS = {"conventional": "普通环境", "barrier": "屏障环境", "isolation": "隔离环境"}
@@ -265,7 +266,7 @@ def certificate_issue(*, application: Application, actor) -> Certificate | None:
             authority_name=authority.name_zh, authority_name_en=authority.name_en, title_zh=title_zh,
             title_en=title_en, number=number, identifier=identifier,
             holder_rows=_pdf_rows(kind, holder, number), issue_date=today, valid_from=valid_from,
-            valid_to=valid_to, qr_url=tokens.qr_url(host=settings.TONGBAN_VERIFY_HOST, cose=token),
+            valid_to=valid_to, qr_url=verify_url(cose=token),
             seal_text=authority.name_zh, seal_label="行政许可专用章" if not person else "",
             footer_note=(f"本证照由{authority.name_zh}依法颁发，加盖电子签章，与纸质证照具有同等法律效力。"
                          f"扫描二维码核验真伪及有效状态。"),

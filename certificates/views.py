@@ -17,6 +17,7 @@ from licensing.permissions import officer_roles
 from . import services
 from .constants import VERDICT_TEXT
 from .keys import public_key, publisher_key_init
+from .links import verify_path, verify_url
 from .models import Certificate, SigningKey
 from .ratelimit import allow
 from .selectors import certificate_for_user, public_register
@@ -103,13 +104,13 @@ def status_list(request: HttpRequest, kid: str) -> HttpResponse:
 def certificate_page(request: HttpRequest, pk: int) -> HttpResponse:
     certificate = certificate_for_user(user=request.user, pk=pk)
     is_holder = certificate.application.applicant.user_id == request.user.pk
-    from .core.tokens import qr_url
-
     return render(request, "certificates/certificate.html", {
         "certificate": certificate, "fields": public_fields(certificate), "is_holder": is_holder,
         "roles": officer_roles(request.user), "events": certificate.events.select_related("actor"),
         "own_revocation_proposal": services.revocation_proposed_by(certificate=certificate, user=request.user),
-        "verify_url": qr_url(host=settings.TONGBAN_VERIFY_HOST, cose=bytes(certificate.token)),
+        # The QR's address (TONGBAN_VERIFY_HOST) as text; the button opens it on this server.
+        "verify_url": verify_url(cose=bytes(certificate.token)),
+        "verify_path": verify_path(cose=bytes(certificate.token)),
     })
 
 

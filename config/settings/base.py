@@ -254,7 +254,8 @@ TONGBAN_SWEEP_INTERVAL_SECONDS = float(os.environ.get("TONGBAN_SWEEP_INTERVAL_SE
 
 # Tongban domain settings.
 TONGBAN_SITE_URL = os.environ.get("TONGBAN_SITE_URL", "http://127.0.0.1:8000")
-TONGBAN_VERIFY_HOST = os.environ.get("TONGBAN_VERIFY_HOST", "127.0.0.1:8000")
+# The host[:port] certificate QR codes point to; unset, the host of TONGBAN_SITE_URL (certificates.links).
+TONGBAN_VERIFY_HOST = os.environ.get("TONGBAN_VERIFY_HOST", "")
 TONGBAN_PROVINCE_ABBR = os.environ.get("TONGBAN_PROVINCE_ABBR", "滇")
 TONGBAN_CJK_FONT = os.environ.get("TONGBAN_CJK_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 # Key-encryption key for signing keys at rest (urlsafe base64, 32 bytes). Unset: a development key
