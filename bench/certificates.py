@@ -123,7 +123,7 @@ def bench_issue(count: int) -> None:
     issued = Certificate.objects.order_by("-id").first()
     key, cert, root = keys.chain(issued.signing_key)
     from certificates.core.pdf import CertificatePdfData
-    from certificates.core.tokens import qr_url
+    from certificates.links import verify_url
 
     data = CertificatePdfData(authority_name=issued.authority.name_zh, authority_name_en=issued.authority.name_en,
                               title_zh="实验动物使用许可证", title_en="Laboratory Animal Use Licence",
@@ -134,7 +134,7 @@ def bench_issue(count: int) -> None:
                                            ("设施地址", "Facility address", issued.facility_address),
                                            ("适用范围", "Scope", issued.scope)],
                               issue_date=issued.valid_from, valid_from=issued.valid_from, valid_to=issued.valid_to,
-                              qr_url=qr_url(host=settings.TONGBAN_VERIFY_HOST, cose=bytes(issued.token)),
+                              qr_url=verify_url(cose=bytes(issued.token)),
                               seal_text=issued.authority.name_zh, seal_label="行政许可专用章", footer_note="x")
     floor_times = []
     for _ in range(count):
