@@ -117,3 +117,28 @@ def test_the_case_review_sheet_shows_the_checks_and_takes_scores(client, officer
     report = client.get(f"/supervision/reviews/{review.pk}/report.xlsx?lang=zh")
     assert report.status_code == 200 and report.content[:2] == b"PK"
     assert Inspection.objects.count() == 0
+
+
+def test_the_script_on_the_public_page_recomputes_the_published_draw(client, drawn_plan, tmp_path):
+    """A citizen copies the script from the page and runs it on the page's JSON."""
+    import html
+    import json
+    import re
+    import subprocess
+    import sys
+
+    page = client.get(f"/inspection-draws/{drawn_plan.pk}/").content.decode()
+    script = html.unescape(re.search(r"<pre><code>(.*?)</code></pre>", page, re.S).group(1))
+    published = client.get(f"/api/v1/public/inspection-draws/{drawn_plan.pk}/").json()
+    (tmp_path / "draw.json").write_text(json.dumps(published), encoding="utf-8")
+    (tmp_path / "recompute.py").write_text(script, encoding="utf-8")
+    run = subprocess.run([sys.executable, "recompute.py", "draw.json"], cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    printed = run.stdout.splitlines()
+    assert len(printed) == len(published["assignments"])
+    for line, assignment in zip(printed, published["assignments"], strict=True):
+        assert line == f"{assignment['target']} {assignment['group']} {assignment['substitutions']}"
+    published["groups"][0].reverse()
+    (tmp_path / "draw.json").write_text(json.dumps(published), encoding="utf-8")
+    assert subprocess.run([sys.executable, "recompute.py", "draw.json"], cwd=tmp_path,
+                          capture_output=True).returncode != 0
