@@ -75,6 +75,55 @@ class CaseMetrics(models.Model):
         return f"{self.application_id} {self.service_code} {self.headline_days}"
 
 
+class RollupFigure(models.TextChoices):
+    """What a rollup bucket counts. Durations and the other integer figures are bucketed by value
+    over the counted cases; the flags as 0/1 over the counted cases; the last three count every
+    stored case (value 0) so the uncounted ones are reported too."""
+
+    HEADLINE = "headline_days", _("办理时长")
+    RECEIPT_TO_ACCEPTANCE = "receipt_to_acceptance", _("收件至受理")
+    ACCEPTANCE_TO_DECISION = "acceptance_to_decision", _("受理至决定")
+    DECISION_TO_ISSUANCE = "decision_to_issuance", _("决定至发证")
+    RECEIPT_TO_ISSUANCE = "receipt_to_issuance", _("收件至发证")
+    PAUSED = "paused_days", _("特别程序")
+    EXTENSION = "extension_days", _("延长")
+    CORRECTIONS = "correction_rounds", _("补正次数")
+    MATERIALS = "materials_submitted", _("提交材料")
+    TRIPS = "trips", _("跑动次数")
+    ON_TIME_COMMITTED = "on_time_committed", _("承诺时限内办结")
+    ON_TIME_STATUTORY = "on_time_statutory", _("法定时限内办结")
+    CASES = "cases", _("办件")
+    WITHDRAWN = "withdrawn", _("撤回")
+    NOT_ACCEPTED = "not_accepted", _("不予受理")
+
+
+class MetricsRollup(models.Model):
+    """Number of stored cases per (service, authority, month of the statistics date, figure, value).
+    Processing times are whole working days, so exact means, percentiles, maxima, rates and the
+    bootstrap come from these counts. Kept by licensing.metrics.rollup in the transaction that
+    writes the CaseMetrics row; rebuilt from those rows by case_metrics_recompute."""
+
+    service_code = models.SlugField(_("事项代码"), max_length=60)
+    authority = models.ForeignKey(
+        "services.Authority", verbose_name=_("实施机关"), on_delete=models.PROTECT, related_name="+"
+    )
+    month = models.DateField(_("统计月份"), help_text=_("统计日期所在月份的第一天"))
+    figure = models.CharField(_("指标"), max_length=32, choices=RollupFigure.choices)
+    days = models.IntegerField(_("数值（工作日）"))
+    cases = models.IntegerField(_("办件数"), default=0)
+
+    class Meta:
+        verbose_name = _("办理时效汇总")
+        verbose_name_plural = _("办理时效汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["service_code", "authority", "month", "figure", "days"],
+                                    name="metrics_rollup_bucket_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_code} {self.month:%Y-%m} {self.figure}={self.days}: {self.cases}"
+
+
 class LegacyImport(models.Model):
     """One imported file of historical (pre-reform) case records."""
 

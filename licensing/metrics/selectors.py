@@ -4,7 +4,12 @@ monthly trend, the distribution, backlog and overdue now, the per-case table.
 Everything is aggregated in the database. On PostgreSQL the percentiles are `percentile_cont`
 (an ordered-set aggregate); on other databases (SQLite) the same interpolation is computed in SQL
 from ROW_NUMBER() and COUNT() windows over the ordered values. Only aggregates reach Python: one row
-per group, or one per distinct duration value for the distribution and the bootstrap."""
+per group, or one per distinct duration value for the distribution and the bootstrap.
+
+The report, the monthly trend and the distribution read the rollup (licensing.metrics.rollup:
+cases per service, authority, month, figure and value) whenever it answers the filters — any
+service, authority or scope over whole months — and the rows otherwise (a period that starts or
+ends inside a month). Both paths give the same figures; tests/perf/test_rollup_figures.py checks it."""
 
 from __future__ import annotations
 
@@ -23,9 +28,9 @@ from licensing.models import Application
 from services import selectors as catalog
 from services.models import Authority, ServiceType
 
-from . import bootstrap
+from . import bootstrap, rollup
 from .figures import reduction
-from .models import CaseMetrics, LegacyCase
+from .models import CaseMetrics, LegacyCase, RollupFigure
 
 DURATIONS = ["receipt_to_acceptance", "acceptance_to_decision", "decision_to_issuance", "receipt_to_issuance"]
 HEADLINE = "headline_days"
@@ -222,9 +227,52 @@ def _histograms(queryset: QuerySet, value: str, group: str = "service_code") -> 
     return histograms
 
 
-def headline_histograms(**filters) -> dict[str, dict[int, int]]:
+def headline_histograms(*, use_rollup: bool | None = None, **filters) -> dict[str, dict[int, int]]:
     """{service: {headline days: number of cases}} — the distribution chart and the bootstrap."""
+    if _use_rollup(use_rollup, filters):
+        return {key[0]: dict(figures.get(HEADLINE, {})) for key, figures in
+                rollup.histograms(**filters, figures=[RollupFigure.HEADLINE]).items()}
     return _histograms(case_metrics(**filters).filter(counted=True), HEADLINE)
+
+
+def _use_rollup(use_rollup: bool | None, filters: dict) -> bool:
+    """The rollup unless told otherwise, when it answers the period; `use_rollup=False` forces the
+    rows (the tests compare the two), `True` refuses a period the rollup cannot answer."""
+    answers = rollup.answers(start=filters.get("start"), end=filters.get("end"))
+    if use_rollup and not answers:
+        raise ValueError("the rollup answers whole months only")
+    return answers if use_rollup is None else use_rollup
+
+
+# The aggregates of processing_times beyond the durations, over the rows (the rollup computes the same).
+def _rollup_service_stats(filters: dict) -> tuple[dict[tuple, dict], dict[str, dict[int, int]]]:
+    """processing_times' statistics and headline histograms from the rollup, in the shape of the
+    row path (duration_stats): one query, however many cases."""
+    stats: dict[tuple, dict] = {}
+    histograms: dict[str, dict[int, int]] = {}
+    for key, figures in rollup.histograms(**filters).items():
+        if not figures.get(RollupFigure.CASES):
+            continue
+        entry: dict = {}
+        for name in [HEADLINE, *DURATIONS]:
+            values = rollup.stats(figures.get(name, {}))
+            entry[name] = {"count": values["count"], "mean": _round(values["mean"]),
+                           "median": _round(values["median"]), "p90": _round(values["p90"]), "max": values["max"]}
+        entry.update({
+            "on_time_committed_n": rollup.total(figures.get(RollupFigure.ON_TIME_COMMITTED, {}), equal=1),
+            "on_time_statutory_n": rollup.total(figures.get(RollupFigure.ON_TIME_STATUTORY, {}), equal=1),
+            "paused_mean": rollup.mean(figures.get(RollupFigure.PAUSED, {})),
+            "extension_n": rollup.total(figures.get(RollupFigure.EXTENSION, {}), above=0),
+            "correction_mean": rollup.mean(figures.get(RollupFigure.CORRECTIONS, {})),
+            "materials_mean": rollup.mean(figures.get(RollupFigure.MATERIALS, {})),
+            "trips_mean": rollup.mean(figures.get(RollupFigure.TRIPS, {})),
+            "withdrawn": rollup.total(figures.get(RollupFigure.WITHDRAWN, {})),
+            "not_accepted": rollup.total(figures.get(RollupFigure.NOT_ACCEPTED, {})),
+        })
+        stats[key] = entry
+        if figures.get(HEADLINE):
+            histograms[key[0]] = dict(figures[HEADLINE])
+    return stats, histograms
 
 
 def _legacy_cohorts(codes: Iterable[str]) -> tuple[dict[str, dict], dict[str, dict[int, int]]]:
@@ -279,18 +327,37 @@ def _backlog(*, service: str, authority: int | None, scope: Iterable[int] | None
 
 def processing_times(*, service: str = "", start: dt.date | None = None, end: dt.date | None = None,
                      authority: int | None = None, scope: Iterable[int] | None = None, ci: bool = True,
-                     on: dt.date | None = None) -> dict[str, dict]:
+                     on: dt.date | None = None, use_rollup: bool | None = None) -> dict[str, dict]:
     """Per service: the headline processing time (count, mean, median, p90, max), on-time rates,
     paused mean, every duration's statistics, cases closed without decision, backlog and overdue
     now, the baselines (legacy limit, measured legacy cohort), the reductions with the bootstrap
     interval of the median reduction, and the materials reduction. Services without any case in
-    the selection are left out."""
+    the selection are left out. Read from the rollup when it answers the filters (`use_rollup`)."""
     on = on or timezone.localdate()
     scope = list(scope) if scope is not None else None
     filters = {"service": service, "start": start, "end": end, "authority": authority, "scope": scope}
+    if _use_rollup(use_rollup, filters):
+        stats, rollup_histograms = _rollup_service_stats(filters)
+    else:
+        stats, rollup_histograms = _row_service_stats(filters), None
+    backlog = _backlog(service=service, authority=authority, scope=scope, on=on)
+    services = _current_services()
+    codes = [code for code in services if (code,) in stats or code in backlog]
+    cohort_codes = set(codes) | {c for code in codes for c in services[code].components}
+    measured, cohort_histograms = _legacy_cohorts(cohort_codes)
+    if not (ci and measured):
+        histograms = {}
+    elif rollup_histograms is not None:
+        histograms = rollup_histograms
+    else:
+        histograms = headline_histograms(**filters, use_rollup=False)
+    return _service_results(codes, services, stats, backlog, measured, cohort_histograms, histograms, ci=ci)
+
+
+def _row_service_stats(filters: dict) -> dict[tuple, dict]:
     queryset = case_metrics(**filters)
     counted = Q(counted=True)
-    stats = duration_stats(
+    return duration_stats(
         queryset, groups={"service_code": "service_code"}, fields=[HEADLINE, *DURATIONS], condition=counted,
         extra={
             "on_time_committed_n": Count("pk", filter=counted & Q(on_time_committed=True)),
@@ -304,12 +371,10 @@ def processing_times(*, service: str = "", start: dt.date | None = None, end: dt
             "not_accepted": Count("pk", filter=Q(outcome=State.NOT_ACCEPTED)),
         },
     )
-    backlog = _backlog(service=service, authority=authority, scope=scope, on=on)
-    services = _current_services()
-    codes = [code for code in services if (code,) in stats or code in backlog]
-    cohort_codes = set(codes) | {c for code in codes for c in services[code].components}
-    measured, cohort_histograms = _legacy_cohorts(cohort_codes)
-    histograms = headline_histograms(**filters) if ci and measured else {}
+
+
+def _service_results(codes, services, stats, backlog, measured, cohort_histograms, histograms, *,
+                     ci: bool) -> dict[str, dict]:
     result: dict[str, dict] = {}
     for code in codes:
         service_type = services[code]
@@ -360,15 +425,25 @@ def _ratio(value: float | None) -> float | None:
 
 
 def processing_times_by_month(*, service: str = "", start: dt.date | None = None, end: dt.date | None = None,
-                              authority: int | None = None, scope: Iterable[int] | None = None) -> dict[str, list]:
+                              authority: int | None = None, scope: Iterable[int] | None = None,
+                              use_rollup: bool | None = None) -> dict[str, list]:
     """Per service, one entry per month of decision: count, mean, median, p90 and on-time rates."""
-    queryset = case_metrics(service=service, start=start, end=end, authority=authority, scope=scope)
-    stats = duration_stats(
-        queryset.filter(counted=True), groups={"service_code": "service_code", "month": TruncMonth("period_on")},
-        fields=[HEADLINE],
-        extra={"on_time_committed_n": Count("pk", filter=Q(on_time_committed=True)),
-               "on_time_statutory_n": Count("pk", filter=Q(on_time_statutory=True))},
-    )
+    filters = {"service": service, "start": start, "end": end, "authority": authority, "scope": scope}
+    if _use_rollup(use_rollup, filters):
+        stats = {}
+        for key, figures in rollup.histograms(**filters, by_month=True, figures=[
+                RollupFigure.HEADLINE, RollupFigure.ON_TIME_COMMITTED, RollupFigure.ON_TIME_STATUTORY]).items():
+            values = rollup.stats(figures.get(HEADLINE, {}))
+            if not values["count"]:
+                continue
+            stats[key] = {
+                HEADLINE: {"count": values["count"], "mean": _round(values["mean"]), "median": _round(values["median"]),
+                           "p90": _round(values["p90"]), "max": values["max"]},
+                "on_time_committed_n": rollup.total(figures.get(RollupFigure.ON_TIME_COMMITTED, {}), equal=1),
+                "on_time_statutory_n": rollup.total(figures.get(RollupFigure.ON_TIME_STATUTORY, {}), equal=1),
+            }
+    else:
+        stats = _row_month_stats(filters)
     result: dict[str, list] = defaultdict(list)
     for (code, month), values in sorted(stats.items()):
         headline = values[HEADLINE]
@@ -378,3 +453,13 @@ def processing_times_by_month(*, service: str = "", start: dt.date | None = None
             "on_time_statutory": _rate(values["on_time_statutory_n"], headline["count"]),
         })
     return dict(result)
+
+
+def _row_month_stats(filters: dict) -> dict[tuple, dict]:
+    queryset = case_metrics(**filters)
+    return duration_stats(
+        queryset.filter(counted=True), groups={"service_code": "service_code", "month": TruncMonth("period_on")},
+        fields=[HEADLINE],
+        extra={"on_time_committed_n": Count("pk", filter=Q(on_time_committed=True)),
+               "on_time_statutory_n": Count("pk", filter=Q(on_time_statutory=True))},
+    )

@@ -21,6 +21,7 @@ from services.calendar import get_calendar
 from services.models import ServiceType
 from services.workdays import OutOfRange
 
+from . import rollup
 from .figures import CaseDates, case_figures, joint_figures
 from .models import CaseMetrics, LegacyCase, LegacyImport
 
@@ -77,9 +78,16 @@ def _upsert(application: Application, figures, dates: CaseDates, materials: tupl
         "materials_submitted": materials[0], "commitments_signed": materials[1],
     }
     values["computed_at"] = timezone.now()
-    if not CaseMetrics.objects.filter(application_id=application.pk).update(**values):
-        return CaseMetrics.objects.create(application_id=application.pk, **values)
-    return CaseMetrics(application_id=application.pk, **values)
+    # The old figures under the row lock: the rollup moves this case from their buckets to the new ones.
+    rows = CaseMetrics.objects.select_for_update().filter(application_id=application.pk)
+    old = rows.values(*rollup.ROW_FIELDS).first()
+    if old is None:
+        row = CaseMetrics.objects.create(application_id=application.pk, **values)
+    else:
+        rows.update(**values)
+        row = CaseMetrics(application_id=application.pk, **values)
+    rollup.rollup_apply(remove=rollup.row_buckets(old), add=rollup.row_buckets(values))
+    return row
 
 
 @transaction.atomic
@@ -109,7 +117,8 @@ def case_metrics_record(*, application: Application) -> CaseMetrics | None:
 
 
 def case_metrics_recompute(*, service_code: str = "") -> int:
-    """Recompute every stored row from its application (after a calendar correction, say)."""
+    """Recompute every stored row from its application (after a calendar correction, say), then
+    rebuild the rollup from the rows (of the service, or all)."""
     applications = Application.objects.filings().filter(state__in=RECORDED_STATES)
     if service_code:
         applications = applications.filter(Q(service_type__code=service_code) |
@@ -118,6 +127,7 @@ def case_metrics_recompute(*, service_code: str = "") -> int:
     for application in applications.select_related("service_type").iterator(chunk_size=500):
         case_metrics_record(application=application)
         done += 1
+    rollup.rollup_rebuild(service_code=service_code)
     return done
 
 

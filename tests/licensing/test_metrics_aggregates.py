@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from django.core.management import call_command
 
-from licensing.metrics import bootstrap, selectors
+from licensing.metrics import bootstrap, rollup, selectors
 from licensing.metrics.figures import histogram_percentile, percentile_cont
 from licensing.metrics.models import CaseMetrics, LegacyCase, LegacyImport
 from licensing.metrics.services import LegacyImportError, legacy_cases_import
@@ -55,6 +55,7 @@ def make_cases(applicant):
                 on_time_statutory=(value <= service_type.statutory_limit) if counted else None,
                 paused_days=fields.get("paused_days", 0)))
         CaseMetrics.objects.bulk_create(rows)
+        rollup.rollup_rebuild()  # rows written directly, not through case_metrics_record
         return rows
 
     return make
