@@ -47,6 +47,9 @@ urlpatterns = [
 
 handler400 = "config.views.bad_request"
 
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

@@ -6,3 +6,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 application = get_wsgi_application()
+
+from config.requestguard import CappedChunkedBody  # noqa: E402 — needs the settings loaded above
+
+application = CappedChunkedBody(application)
