@@ -7,12 +7,19 @@ class AftercareConfig(AppConfig):
     verbose_name = _("证后管理")
 
     def ready(self) -> None:
+        from licensing.api.serializers import detail_extensions
+        from licensing.hooks import register_approval_hook, register_commitment_bar
         from licensing.licences import register_licence_check
         from licensing.workflow.sweep import register_sweep_hook
 
-        from . import tasks  # noqa: F401  (register the after-licence tasks)
+        from . import tasks, wording  # noqa: F401  (register the after-licence tasks and notice builders)
         from .renewal import renewal_window_check
+        from .selectors import case_extension
         from .sweep import aftercare_sweep
+        from .verification import commitment_bar, verification_open
 
         register_licence_check(renewal_window_check)
         register_sweep_hook("aftercare", aftercare_sweep)
+        register_approval_hook(verification_open)
+        register_commitment_bar(commitment_bar)
+        detail_extensions.append(case_extension)

@@ -20,3 +20,13 @@ class CancellationState(models.TextChoices):
 # The defaults of a service type without its own after-licence settings.
 DEFAULT_RENEWAL_MONTHS = 6     # the window opens 6 calendar months before the last valid day
 DEFAULT_RENEWAL_DAYS = 30      # and closes 30 days before it (Art. 50)
+
+
+class VerificationState(models.TextChoices):
+    OPEN = "open", _("待核查")
+    CONFIRMED = "confirmed", _("承诺属实")
+    FALSE = "false", _("承诺不实")
+
+
+DEFAULT_VERIFICATION_DAYS = 40   # working days after approval to verify the commitments
+DEFAULT_CREDIT_BAR_MONTHS = 12   # a false commitment bars commitments for one year

@@ -6,7 +6,15 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .constants import DEFAULT_RENEWAL_DAYS, DEFAULT_RENEWAL_MONTHS, CancellationState, ReminderKind
+from .constants import (
+    DEFAULT_CREDIT_BAR_MONTHS,
+    DEFAULT_RENEWAL_DAYS,
+    DEFAULT_RENEWAL_MONTHS,
+    DEFAULT_VERIFICATION_DAYS,
+    CancellationState,
+    ReminderKind,
+    VerificationState,
+)
 
 
 class ServicePolicy(models.Model):
@@ -23,6 +31,12 @@ class ServicePolicy(models.Model):
         _("延续申请期终点（到期前天数）"), default=DEFAULT_RENEWAL_DAYS,
         validators=[MinValueValidator(0), MaxValueValidator(365)],
         help_text=_("至有效期最后一日前若干日止（含当日）；《行政许可法》第五十条默认30日"))
+    verification_days = models.PositiveSmallIntegerField(
+        _("承诺核查时限（工作日）"), default=DEFAULT_VERIFICATION_DAYS, validators=[MinValueValidator(1)],
+        help_text=_("以告知承诺方式准予许可后，须在若干个工作日内完成核查"))
+    credit_bar_months = models.PositiveSmallIntegerField(
+        _("失信记录期限（月）"), default=DEFAULT_CREDIT_BAR_MONTHS, validators=[MinValueValidator(1)],
+        help_text=_("承诺不实的申请人在此期间不得适用告知承诺"))
 
     class Meta:
         verbose_name = _("证后管理设置")
@@ -72,6 +86,8 @@ class CancellationTask(models.Model):
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("确认人"), null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
     confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    notice = models.ForeignKey("licensing.Notice", verbose_name=_("注销公告"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
     announcement = models.TextField(_("注销公告"), blank=True)
     announcement_en = models.TextField(_("注销公告（英文）"), blank=True)
     published_on = models.DateField(_("公告日期"), null=True, blank=True)
@@ -83,3 +99,65 @@ class CancellationTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certificate} {self.get_state_display()}"
+
+
+def evidence_upload_path(instance: "VerificationTask", filename: str) -> str:
+    import uuid
+
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"verification/{instance.application_id}/{uuid.uuid4().hex}.{extension[:8]}"
+
+
+class VerificationTask(models.Model):
+    """The authority's check (核查) of the written commitments a case was approved on (证明事项告知承诺制,
+    国办发〔2020〕42号), due a number of working days after the approval."""
+
+    application = models.OneToOneField("licensing.Application", verbose_name=_("办件"), on_delete=models.PROTECT,
+                                       related_name="verification_task")
+    authority = models.ForeignKey("services.Authority", verbose_name=_("实施机关"), on_delete=models.PROTECT,
+                                  related_name="+")
+    materials = models.JSONField(_("承诺事项"), default=list, help_text=_("以承诺代替的材料代码"))
+    opened_on = models.DateField(_("生成日期"))
+    due_on = models.DateField(_("核查期限"), db_index=True)
+    provisional = models.BooleanField(_("期限为暂定"), default=False)
+    state = models.CharField(_("状态"), max_length=10, choices=VerificationState.choices,
+                             default=VerificationState.OPEN, db_index=True)
+    findings = models.TextField(_("核查情况"), blank=True)
+    evidence = models.FileField(_("核查证据"), upload_to=evidence_upload_path, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("核查人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("核查时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("承诺核查任务")
+        verbose_name_plural = _("承诺核查任务")
+        ordering = ["state", "due_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.get_state_display()}"
+
+
+class CreditRecord(models.Model):
+    """A dishonesty record (失信记录) on an applicant after a false commitment: while it runs the
+    applicant may not replace proofs by commitments."""
+
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, db_index=True)
+    holder_name = models.CharField(_("主体名称"), max_length=160)
+    verification = models.OneToOneField(VerificationTask, verbose_name=_("核查任务"), on_delete=models.PROTECT,
+                                        related_name="credit_record")
+    starts_on = models.DateField(_("起始日期"))
+    ends_on = models.DateField(_("截止日期"))
+    reason = models.TextField(_("事由"))
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("失信记录")
+        verbose_name_plural = _("失信记录")
+        ordering = ["-starts_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.holder_name} {self.starts_on}–{self.ends_on}"
+
+    @property
+    def reference(self) -> str:
+        return f"XY-{self.starts_on:%Y}-{self.pk:05d}"

@@ -17,8 +17,10 @@ from certificates.constants import CertificateStatus, Kind
 from certificates.models import Certificate
 from certificates.services import CertificateActionError, certificate_set_status
 from licensing import tasks as licensing_tasks
-from licensing.constants import CaseVerb, State
+from licensing.constants import CaseVerb, NoticeKind, State
+from licensing.hooks import after_approval
 from licensing.models import Application, ClockPause, Notification
+from licensing.notices import notice_issue
 from licensing.permissions import perm_role
 from licensing.workflow.core import finish, locked, mark_decided, move
 from services.constants import Matter
@@ -147,6 +149,9 @@ def renewal_deem(*, application_id: int, on: dt.date) -> bool:
         finish(application, None, CaseVerb.DEEM_RENEWED, before, reason=application.opinion,
                data={"licence": old.number, "old_valid_to": old.valid_to.isoformat()},
                fields=("opinion", "decided_at", "decided_on"))
+        after_approval(application=application)
+        notice_issue(application=application, kind=NoticeKind.DEEMED_RENEWAL, number=old.number,
+                     old_valid_to=old.valid_to, on=on)
         enqueue(licensing_tasks.issue_certificate, application_id=application.pk, actor_id=None)
     return True
 
@@ -184,19 +189,6 @@ def certificates_expire(*, on: dt.date) -> int:
     return sum(certificate_expire(certificate_id=pk, on=on) for pk in list(due))
 
 
-def cancellation_announcement(certificate: Certificate) -> tuple[str, str]:
-    zh = _("%(holder)s（统一社会信用代码 %(code)s）持有的%(kind)s %(number)s 有效期至 %(valid_to)s 届满，"
-           "未依法申请延续。依照《中华人民共和国行政许可法》第七十条第（一）项，"
-           "%(authority)s决定予以注销，特此公告。") % {
-        "holder": certificate.holder_name, "code": certificate.holder_code, "kind": certificate.get_kind_display(),
-        "number": certificate.number, "valid_to": certificate.valid_to.isoformat(),
-        "authority": certificate.authority.name_zh}
-    en = (f"Licence {certificate.number} held by {certificate.holder_name} ({certificate.holder_code}) expired on "
-          f"{certificate.valid_to.isoformat()} without renewal and is cancelled by {certificate.authority.name_en} "
-          "(Administrative Licensing Law Art. 70(1)).")
-    return zh, en
-
-
 @transaction.atomic
 def cancellation_confirm(*, task: CancellationTask, actor) -> CancellationTask:
     """An approver of the issuing authority cancels the expired licence and publishes the announcement."""
@@ -206,14 +198,18 @@ def cancellation_confirm(*, task: CancellationTask, actor) -> CancellationTask:
     if task.state != CancellationState.OPEN:
         raise CertificateActionError(_("该注销任务已办结。"), code="already_done")
     certificate = task.certificate
-    zh, en = cancellation_announcement(certificate)
+    today = timezone.localdate()
     certificate_set_status(certificate=certificate, actor=actor, status=CertificateStatus.CANCELLED, action="cancel",
                            reason=_("有效期届满未延续，依法注销"), legal_basis=ART_70)
+    notice = notice_issue(application=certificate.application, kind=NoticeKind.CANCELLATION,
+                          certificate=certificate, on=today)
     task.state = CancellationState.DONE
     task.confirmed_by = actor
     task.confirmed_at = timezone.now()
-    task.announcement, task.announcement_en = zh, en
-    task.published_on = timezone.localdate()
-    task.save(update_fields=["state", "confirmed_by", "confirmed_at", "announcement", "announcement_en",
+    task.notice = notice
+    task.announcement = "".join(notice.content["lines_zh"])
+    task.announcement_en = " ".join(notice.content["lines_en"])
+    task.published_on = today
+    task.save(update_fields=["state", "confirmed_by", "confirmed_at", "notice", "announcement", "announcement_en",
                              "published_on"])
     return task

@@ -18,6 +18,18 @@ def months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, last))
 
 
+def months_after(day: dt.date, months: int) -> dt.date:
+    """The same day-of-month `months` calendar months after `day` (the month's last day where it does
+    not exist)."""
+    return months_before(day, -months)
+
+
+def period_end(start: dt.date, months: int) -> dt.date:
+    """The last day of a period of `months` months starting on `start` (a year from 2026-03-02 ends on
+    2027-03-01)."""
+    return months_after(start, months) - dt.timedelta(days=1)
+
+
 @dataclass(frozen=True)
 class RenewalWindow:
     opens: dt.date

@@ -31,6 +31,9 @@ class CertificatesConfig(AppConfig):
             return {"certificate": {
                 "id": certificate.pk, "number": certificate.number, "identifier": certificate.identifier,
                 "status": certificate.status,
+                # A revocation proposed and not yet confirmed by the legal reviewer (or turned down).
+                "revocation_proposed": bool(certificate.revocation_proposed_by_id)
+                and certificate.status in ("valid", "suspended"),
                 "verify_url": verify_url(cose=bytes(certificate.token)),
                 "pdf_url": request.build_absolute_uri(reverse("api-certificate-pdf", args=[certificate.pk])),
             }}

@@ -103,6 +103,8 @@ class NoticeKind(models.TextChoices):
     GRANT = "grant", _("准予行政许可决定书")
     REFUSAL = "refusal", _("不予行政许可决定书")
     WITHDRAWAL = "withdrawal", _("撤回申请确认书")
+    DEEMED_RENEWAL = "deemed_renewal", _("视为准予延续通知书")
+    CANCELLATION = "cancellation", _("注销公告")
 
 
 class SubmissionKind(models.TextChoices):

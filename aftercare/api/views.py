@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from certificates.services import CertificateActionError
+from services.parsers import SafeJSONParser
 
-from .. import selectors, services
-from ..constants import CancellationState
+from .. import selectors, services, verification
+from ..constants import CancellationState, VerificationState
+
+MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 
 
 class CancellationTaskOutput(serializers.Serializer):
@@ -82,3 +88,65 @@ class AnnouncementListView(APIView):
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(selectors.cancellation_announcements(), request, view=self)
         return paginator.get_paginated_response(AnnouncementOutput(page, many=True).data)
+
+
+class VerificationTaskOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    case_number = serializers.CharField()
+    certificate_number = serializers.CharField(allow_null=True)
+    materials = serializers.ListField(child=serializers.CharField())
+    due_on = serializers.DateField()
+    state = serializers.ChoiceField(choices=VerificationState.choices)
+
+
+def verification_row(task) -> dict:
+    certificate = getattr(task.application, "certificate", None) if hasattr(task.application, "certificate") \
+        else None
+    return {"id": task.pk, "case_number": task.application.case_number,
+            "certificate_number": certificate.number if certificate else None, "materials": task.materials,
+            "due_on": task.due_on, "state": task.state}
+
+
+class VerificationTaskListView(APIView):
+    permission_classes = [IsAuthenticated]
+    pagination_class = None
+
+    class FilterSerializer(serializers.Serializer):
+        state = serializers.ChoiceField(choices=VerificationState.choices, required=False)
+
+    @extend_schema(parameters=[OpenApiParameter("state", str, enum=VerificationState.values)],
+                   responses=VerificationTaskOutput(many=True),
+                   summary="Verification tasks (核查任务) of written commitments, for the officers of the authority")
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        tasks = selectors.verification_tasks_for(user=request.user, state=filters.validated_data.get("state"))
+        return Response(VerificationTaskOutput([verification_row(t) for t in tasks], many=True).data)
+
+
+class VerificationRecordView(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        result = serializers.ChoiceField(choices=[VerificationState.CONFIRMED, VerificationState.FALSE])
+        findings = serializers.CharField(max_length=4000)
+        evidence = serializers.FileField(required=False, max_length=200)
+
+    @extend_schema(request={"application/json": InputSerializer, "multipart/form-data": InputSerializer},
+                   responses={200: VerificationTaskOutput},
+                   summary="Record a verification result (reviewer); false proposes revocation and records credit")
+    def post(self, request: Request, pk: int) -> Response:
+        task = selectors.verification_tasks_for(user=request.user).filter(pk=pk).first()
+        if task is None:
+            raise Http404
+        body = self.InputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        evidence = body.validated_data.get("evidence")
+        if evidence is not None and evidence.size > MAX_EVIDENCE_BYTES:
+            raise ValidationError({"evidence": [_("文件不能超过20MB。")]})
+        try:
+            task = verification.verification_record(task=task, actor=request.user, **body.validated_data)
+        except verification.VerificationError as exc:
+            return Response({"detail": exc.message, "code": exc.code, **exc.errors}, status=exc.status)
+        return Response(VerificationTaskOutput(verification_row(task)).data)

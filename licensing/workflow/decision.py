@@ -12,6 +12,7 @@ from .. import tasks
 from ..caselog import log_append
 from ..constants import DECIDED_STATES, FINAL_STATES, NoticeKind, Stage
 from ..deadlines import deadlines_recompute, today
+from ..hooks import after_approval
 from ..models import Application
 from ..notices import notice_issue
 from .core import finish, locked, mark_decided, move, save_state
@@ -49,6 +50,7 @@ def application_approve(*, application: Application, actor, opinion: str) -> App
     application.opinion = opinion
     mark_decided(application)
     finish(application, actor, "approve", before, reason=opinion, fields=("opinion", "decided_at", "decided_on"))
+    after_approval(application=application)
     notice_issue(application=application, kind=NoticeKind.GRANT)
     enqueue(tasks.issue_certificate, application_id=application.pk,
             actor_id=actor.pk if actor else None)

@@ -22,6 +22,7 @@ from .. import correction
 from ..caselog import log_append
 from ..constants import CaseVerb, NoticeKind, State, SubmissionKind
 from ..deadlines import clock_snapshot, deadlines_recompute, today
+from ..hooks import commitment_barred
 from ..licences import check_original_licence
 from ..materials import CONTENT_TYPES, check_document_date, check_upload, safe_original_name
 from ..models import Applicant, Application, CorrectionNotice, MaterialSubmission
@@ -209,6 +210,9 @@ def commitment_sign(*, application: Application, material_code: str, actor) -> M
     if material.mode != MaterialMode.COMMITMENT or text is None:
         raise Invalid(_("该材料不适用告知承诺。"), errors={"material": [_("“%(name)s”不能以承诺代替。") % {
             "name": material.name_zh}]})
+    barred = commitment_barred(applicant=application.applicant, on=today())
+    if barred:
+        raise Invalid(_("申请人目前不能适用告知承诺。"), errors={"material": [barred]})
     _supersede(application, material)
     submission = MaterialSubmission.objects.create(
         application=application, material=material, kind=SubmissionKind.COMMITMENT, commitment_text=text,
@@ -230,14 +234,20 @@ def missing_items(application: Application, *, on: dt.date) -> list[dict]:
     for messages in check_original_licence(application=application, on=on).values():
         problems.append({"item": "original_licence_number", "reason": "；".join(messages)})
     current = {s.material_id: s for s in application.submissions.filter(superseded=False)}
+    barred = commitment_barred(applicant=application.applicant, on=on)
     for material in application.service_type.materials.all():
         if not material.accepts_upload:
             continue
         submission = current.get(material.pk)
         if submission is None:
             if material.required:
-                reason = _("未上传") if material.mode == MaterialMode.UPLOAD else _("未上传，也未签署承诺书")
+                reason = _("未上传") if material.mode == MaterialMode.UPLOAD or barred else _("未上传，也未签署承诺书")
                 problems.append({"item": f"material.{material.code}", "name": material.name_zh, "reason": reason})
+            continue
+        if submission.kind == SubmissionKind.COMMITMENT and barred:
+            # While a credit record bars commitments, the checklist asks for the proof itself.
+            problems.append({"item": f"material.{material.code}", "name": material.name_zh,
+                             "reason": _("请上传证明材料：%(why)s") % {"why": barred}})
             continue
         if submission.kind == SubmissionKind.UPLOAD and material.max_age_days:
             stale = check_document_date(material=material, document_date=submission.document_date, today=on)

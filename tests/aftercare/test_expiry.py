@@ -13,7 +13,7 @@ from certificates.constants import CertificateStatus
 from certificates.models import Certificate
 from certificates.verification import public_record, verdict_for
 from licensing.constants import State
-from licensing.models import CaseLogEntry
+from licensing.models import CaseLogEntry, Notice, Notification
 from licensing.workflow import deadlines_sweep
 from tests.aftercare.conftest import accept
 from tests.licensing.conftest import at
@@ -78,6 +78,9 @@ def test_confirming_the_cancellation_publishes_the_notice_on_the_register(licenc
     assert [row["certificate_number"] for row in public] == [certificate.number]
     assert "第七十条" in public[0]["announcement"] and certificate.holder_name in public[0]["announcement"]
     assert "Art. 70" in public[0]["announcement_en"]
+    task.refresh_from_db()
+    assert task.notice.kind == "cancellation" and task.notice.application_id == certificate.application_id
+    assert Notification.objects.filter(notice=task.notice, user=certificate.application.applicant.user).exists()
 
 
 def test_an_undecided_renewal_is_deemed_granted_across_a_year_without_an_official_calendar(
@@ -102,6 +105,10 @@ def test_an_undecided_renewal_is_deemed_granted_across_a_year_without_an_officia
     old.refresh_from_db()
     assert old.status == CertificateStatus.SUPERSEDED
     assert not CancellationTask.objects.exists()
+    notice = Notice.objects.get(application=case, kind="deemed_renewal")
+    assert "第五十条" in "".join(notice.content["lines_zh"]) and "2032年01月01日" in notice.content["lines_zh"][1]
+    assert "Art. 50" in notice.content["lines_en"][0]
+    assert Notification.objects.filter(notice=notice, user=case.applicant.user).exists()
     assert sweep(D(2032, 1, 2), django_capture_on_commit_callbacks) == {"reminders": 0, "deemed_renewed": 0,
                                                                        "expired": 0}
 
