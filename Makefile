@@ -58,6 +58,7 @@ run: install system-deps
 	@if [ -f var/legacy_cohort_2022.csv ]; then $(RUN_ENV) $(BIN)/python manage.py import_legacy_cases var/legacy_cohort_2022.csv; fi
 	$(RUN_ENV) $(BIN)/python manage.py simulate_history --from -45 --to today --until today --seed 11 --if-no-open \
 	  --with-certificates --cohort ""
+	$(RUN_ENV) $(BIN)/python manage.py simulate_supervision
 	@echo ""
 	@echo "  Tongban is starting on http://$(HOST):$(PORT)/"
 	@echo "    certificate QR codes point to $(TONGBAN_VERIFY_HOST) (open them as http://; TONGBAN_VERIFY_HOST to change)"
@@ -65,11 +66,13 @@ run: install system-deps
 	@echo "    admin              http://$(HOST):$(PORT)/admin/            (admin)"
 	@echo "    API docs           http://$(HOST):$(PORT)/api/docs/"
 	@echo "    metrics dashboard  http://$(HOST):$(PORT)/dashboard/        (supervisor)"
+	@echo "    supervision        http://$(HOST):$(PORT)/supervision/      (supervisor; public draws /inspection-draws/)"
 	@echo "  demo logins (password: $${DEMO_PASSWORD:-tongban-demo}):"
 	@echo "    applicant, employer                                                   applicants"
 	@echo "    intake, reviewer, approver, legal, supervisor                         provincial S&T department"
 	@echo "    exit-entry (intake, reviewer), exit-entry-approver, exit-entry-legal  exit-entry bureau"
 	@echo "    kunming-intake, kunming-reviewer, kunming-approver, kunming-legal     Kunming S&T bureau"
+	@echo "    inspector-01 … inspector-11 (with intake, reviewer, approver, legal)  inspectors, provincial S&T department"
 	@echo ""
 	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -62,6 +62,9 @@ class ManualTarget(models.Model):
     address = models.CharField(_("地址"), max_length=200, blank=True)
     active = models.BooleanField(_("纳入名录"), default=True)
     note = models.CharField(_("说明"), max_length=200, blank=True)
+    application = models.ForeignKey(
+        "licensing.Application", verbose_name=_("准予许可的办件"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", help_text=_("许可决定书即为许可文件、未签发电子证照时填写；回避按该办件的日志计算"))
 
     class Meta:
         verbose_name = _("检查对象（手工添加）")

@@ -74,7 +74,9 @@ def target_directory(*, authority_id: int, kinds: list[str], on: dt.date) -> lis
         target.licences.append(row["number"])
         target.granting_applications.append(row["application_id"])
     for manual in ManualTarget.objects.filter(authority_id=authority_id, active=True):
-        targets.setdefault(manual.credit_code, Target(manual.credit_code, manual.name, "manual"))
+        target = targets.setdefault(manual.credit_code, Target(manual.credit_code, manual.name, "manual"))
+        if manual.application_id and manual.application_id not in target.granting_applications:
+            target.granting_applications.append(manual.application_id)
     return [targets[code] for code in sorted(targets)]
 
 
