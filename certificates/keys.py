@@ -13,8 +13,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from services.models import Authority
@@ -24,7 +24,7 @@ from .core import keys as core
 from .models import SigningKey
 
 SIGNING_CERT_YEARS = 10  # a licence is valid 5 years; the key must verify for its whole life
-KEYS_VERSION = "tongban:signing-keys-version"
+TRUST_RECHECK_SECONDS = 10
 _lock = threading.Lock()
 _trusted: dict = {"version": None, "keys": None, "checked": 0.0}
 
@@ -58,7 +58,7 @@ def _store(*, authority: Authority | None, purpose: str, signing_key, signing_ce
 
 
 def _changed() -> None:
-    transaction.on_commit(lambda: cache.set(KEYS_VERSION, time.time_ns(), None))
+    # This process reloads at once; the others see the change in trust_version within 10 seconds.
     transaction.on_commit(reset_trusted_keys)
 
 
@@ -168,13 +168,22 @@ def reset_trusted_keys() -> None:
         _trusted.update({"version": None, "keys": None, "checked": 0.0})
 
 
+def trust_version() -> tuple:
+    """What changes whenever the set of trusted document keys does (a key is created or marked
+    compromised), read from the database itself: a version kept in the cache would be lost, or left
+    behind, when the cache is unreachable at the moment of the change."""
+    return tuple(SigningKey.objects.filter(purpose=KeyPurpose.DOCUMENT).aggregate(
+        keys=Count("pk"), compromised=Count("pk", filter=Q(status=KeyStatus.COMPROMISED)),
+        last_created=Max("created_at"), last_compromised=Max("compromised_at")).values())
+
+
 def trusted_keys() -> dict[bytes, list[ec.EllipticCurvePublicKey]]:
-    """keys_by_kid of every document key that is not compromised (cached; other processes'
-    changes are seen within 10 seconds)."""
+    """keys_by_kid of every document key that is not compromised (cached per process; a change made
+    by another process is seen within TRUST_RECHECK_SECONDS, one small aggregate query per check)."""
     now = time.monotonic()
-    if _trusted["keys"] is not None and now - _trusted["checked"] < 10:
+    if _trusted["keys"] is not None and now - _trusted["checked"] < TRUST_RECHECK_SECONDS:
         return _trusted["keys"]
-    version = cache.get(KEYS_VERSION)
+    version = trust_version()
     with _lock:
         if _trusted["keys"] is None or version != _trusted["version"]:
             keys: dict[bytes, list] = {}

@@ -84,17 +84,37 @@ def record_cache_key(cti_hex: str) -> str:
     return f"tongban:certificate:{cti_hex}"
 
 
+# What changes in a certificate's row after issuing: the live status (and, with it, the successor).
+# It is never taken from the cache, which a failed invalidation (Redis away) could leave behind.
+_LIVE_FIELDS = ("status", "successor")
+_STATUS_SQL = "SELECT status FROM certificates_certificate WHERE cti = %s"
+
+
 def public_record(cti_hex: str) -> dict | None:
-    """The record, from the shared cache when configured (status changes clear it) or the database."""
+    """The record: its immutable part from the shared cache when configured, its live status always
+    from the database."""
     seconds = settings.TONGBAN_VERIFY_CACHE_SECONDS
-    if seconds:
-        cached = cache.get(record_cache_key(cti_hex))
-        if cached is not None:
-            return cached
-    record = _load_record(cti_hex)
-    if seconds and record is not None:
-        cache.set(record_cache_key(cti_hex), record, seconds)
-    return record
+    if not seconds:
+        return _load_record(cti_hex)
+    cached = cache.get(record_cache_key(cti_hex))
+    if cached is None:
+        record = _load_record(cti_hex)
+        if record is not None:
+            cache.set(record_cache_key(cti_hex), {k: v for k, v in record.items() if k not in _LIVE_FIELDS},
+                      seconds)
+        return record
+    with connection.cursor() as cursor:
+        cursor.execute(_STATUS_SQL, [cti_hex])
+        row = cursor.fetchone()
+    if row is None:  # the row is gone (never in practice: certificates are not deleted)
+        return None
+    return {**cached, "status": row[0], "successor": _successor(cached["id"], row[0])}
+
+
+def _successor(certificate_id: int, status: str) -> str | None:
+    if status != CertificateStatus.SUPERSEDED:
+        return None
+    return Certificate.objects.filter(predecessor_id=certificate_id).values_list("number", flat=True).first()
 
 
 def _load_record(cti_hex: str) -> dict | None:
@@ -115,10 +135,7 @@ def _load_record(cti_hex: str) -> dict | None:
     if timezone.is_naive(record["issued_at"]):  # SQLite keeps UTC without an offset
         record["issued_at"] = record["issued_at"].replace(tzinfo=dt.UTC)
     record["authority"], record["authority_en"] = _authority_names(record["authority_id"])
-    record["successor"] = None
-    if record["status"] == CertificateStatus.SUPERSEDED:
-        record["successor"] = (Certificate.objects.filter(predecessor_id=record["id"])
-                               .values_list("number", flat=True).first())
+    record["successor"] = _successor(record["id"], record["status"])
     return record
 
 

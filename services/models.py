@@ -267,3 +267,18 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'班' if self.is_workday else '休'} {self.name}"
+
+
+class CacheEntry(models.Model):
+    """The table of Django's database cache (config.cache.AtomicDatabaseCache), created by `migrate`
+    so that production, whose cache falls back to it, never runs without it; the columns are the ones
+    `createcachetable` would make. Only the cache backend reads and writes it."""
+
+    cache_key = models.CharField(max_length=255, primary_key=True)
+    value = models.TextField()
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "tongban_cache"
+        verbose_name = _("缓存条目")
+        verbose_name_plural = _("缓存条目")

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from services.demo import demo_seeders, demo_user
@@ -25,6 +25,11 @@ OFFICERS = [
 ]
 
 
+def is_production() -> bool:
+    """Running under config.settings.production (or a settings module built on it)."""
+    return getattr(settings, "TONGBAN_PRODUCTION", False)
+
+
 class Command(BaseCommand):
     help = (
         "Load the catalog and the calendar, and create or update the demo accounts (password: DEMO_PASSWORD): "
@@ -32,6 +37,12 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
+        if is_production():
+            raise CommandError(
+                "seed_demo creates accounts with the public demo password and refuses to run under production "
+                "settings. Load the catalog and the calendar (manage.py load_catalog, manage.py load_calendar) "
+                "and create the first administrator with manage.py createsuperuser."
+            )
         call_command("load_catalog", stdout=self.stdout)
         call_command("load_calendar", stdout=self.stdout)
         with transaction.atomic():
