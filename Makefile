@@ -14,7 +14,7 @@ TONGBAN_SITE_URL ?= http://$(TONGBAN_VERIFY_HOST)
 ALLOWED_HOSTS ?= 127.0.0.1,localhost,$(firstword $(subst :, ,$(TONGBAN_VERIFY_HOST)))
 RUN_ENV = TONGBAN_VERIFY_HOST=$(TONGBAN_VERIFY_HOST) TONGBAN_SITE_URL=$(TONGBAN_SITE_URL) ALLOWED_HOSTS=$(ALLOWED_HOSTS)
 
-.PHONY: install system-deps node-deps run test test-sqlite test-postgres lint bench clean
+.PHONY: install system-deps node-deps run test test-sqlite test-postgres test-topology lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -76,18 +76,25 @@ run: install system-deps
 	@echo ""
 	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: install system-deps node-deps test-sqlite test-postgres
+test: install system-deps node-deps test-sqlite test-postgres test-topology
 
 test-sqlite: install
 	@echo "== test suite on SQLite =="
-	DATABASE_URL=sqlite:///:memory: $(BIN)/python -m pytest -q
+	DATABASE_URL=sqlite:///:memory: $(BIN)/python -m pytest -q -m "not topology"
 
 test-postgres: install
 	@echo "== test suite on PostgreSQL ($(PG_TEST_URL)) =="
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_TEST_URL)', connect_timeout=5).close()" 2>/dev/null; then \
-	  DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q; \
+	  DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q -m "not topology"; \
 	elif [ "$${CI:-}" = "true" ]; then echo "PostgreSQL at $(PG_TEST_URL) is not reachable (CI=true: failing)"; exit 1; \
 	else echo "SKIPPED: PostgreSQL at $(PG_TEST_URL) is not reachable; set PG_TEST_URL or start it"; fi
+
+# The production topology (tests/topology): gunicorn, PostgreSQL at PG_TEST_URL's server, a private
+# redis-server, Celery worker and beat, started once from the README's recipe. Production is
+# PostgreSQL, so it is never skipped: without a reachable server it fails.
+test-topology: install
+	@echo "== production topology (gunicorn, PostgreSQL, Redis, Celery) =="
+	PG_TEST_URL=$(PG_TEST_URL) DATABASE_URL=sqlite:///:memory: $(BIN)/python -m pytest -q -m topology tests/topology
 
 lint: install
 	$(BIN)/ruff check .
