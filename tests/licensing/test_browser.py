@@ -210,10 +210,12 @@ def test_one_stop_filing_reaches_both_agencies(live_server, page, officers, cata
     assert Applicant.objects.count() == 1
 
 
-def test_one_stop_track_goes_through_the_one_time_correction(live_server, page, officers, file_application):
+def test_one_stop_case_through_correction_and_the_three_stage_review(live_server, page, officers,
+                                                                      file_application):
     """The exit-entry officer asks once for a new photo and a corrected passport number on the residence
     track; the employer cannot resubmit before both have changed, corrects them in the browser (only the
-    flagged field is editable), resubmits, and the track is accepted."""
+    flagged field is editable), resubmits, and the track is accepted; both tracks then go through the
+    handling officer's opinion to the approver's decision, the residence permit after the work permit."""
     base = live_server.url
     joint = file_application(on=timezone.localdate(), service="foreign-talent-one-stop")
     residence = joint.tracks.get(service_type__code="foreign-residence-permit")
@@ -268,6 +270,29 @@ def test_one_stop_track_goes_through_the_one_time_correction(live_server, page, 
     assert page.locator(".notice-success").count() == 1
     residence.refresh_from_db()
     assert residence.state == State.IN_REVIEW
+
+    # Three-stage review on both tracks: the residence permit's decision waits for the work permit.
+    work = joint.tracks.get(service_type__code="foreign-work-permit")
+    act(page, base, officers["intake"], work, "accept")
+    act(page, base, officers["reviewer"], work, "recommend", opinion="材料真实有效，符合A类标准，建议准予许可。")
+    act(page, base, officers["crj"], residence, "recommend", opinion="护照与照片已补正，建议准予居留许可。")
+    login(page, base, officers["crj_approver"].user.username, next_url=f"/workbench/cases/{residence.pk}/")
+    assert page.locator("#unavailable-approve").is_visible()  # says it waits for the work permit
+    act(page, base, officers["approver"], work, "approve", opinion="准予工作许可。")
+    act(page, base, officers["crj_approver"], residence, "approve", opinion="准予居留许可。")
+    shot(page, "28-one-stop-residence-approved")
+    work.refresh_from_db(), residence.refresh_from_db()
+    assert work.state in (State.APPROVED, State.ISSUED) and residence.state in (State.APPROVED, State.ISSUED)
+
+
+def act(page, base: str, officer, case: Application, verb: str, **fields) -> None:
+    """Log in as `officer`, open `case` in the workbench and perform `verb` with its form `fields`."""
+    login(page, base, officer.user.username, next_url=f"/workbench/cases/{case.pk}/")
+    page.locator(f"#action-{verb} summary").click()
+    for name, value in fields.items():
+        page.fill(f"#id_{verb}-{name}", value)
+    submit(page, page.locator(f"#action-{verb} button"))
+    assert page.locator(".notice-success").count() == 1, page.inner_text("main")
 
 
 def test_english_pages_render(live_server, page, applicant, file_application):
