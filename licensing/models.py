@@ -52,6 +52,15 @@ class Applicant(models.Model):
         return self.name
 
 
+# The work of each role's queue, as selectors.ROLE_WORK filters it; one partial index each.
+QUEUE_INDEXES = {
+    "intake": models.Q(state=str(State.SUBMITTED)),
+    "review": models.Q(state=str(State.IN_REVIEW), stage=str(Stage.HANDLING)) | models.Q(state=str(State.PAUSED)),
+    "decide": models.Q(state=str(State.IN_REVIEW), stage=str(Stage.DECISION)) | models.Q(state=str(State.APPROVED)),
+    "legal": models.Q(state=str(State.LEGAL_REVIEW)),
+}
+
+
 class ApplicationQuerySet(models.QuerySet):
     """The filters the queues, the board, the sweep and the metrics share."""
 
@@ -198,6 +207,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
             # the table, are not in it).
             models.Index(fields=["authority", "current_due", "id"], name="app_open_queue_idx",
                          condition=models.Q(joint=False, state__in=[str(state) for state in OPEN_STATES])),
+            # One per role's queue (selectors.ROLE_WORK; a test holds the conditions equal): a keyset
+            # page is one range scan of (authority, due date, id) over that queue's cases alone.
+            *[models.Index(fields=["authority", "current_due", "id"], name=f"app_{name}_queue_idx",
+                           condition=models.Q(joint=False) & work) for name, work in QUEUE_INDEXES.items()],
         ]
 
     def __str__(self) -> str:
