@@ -30,3 +30,19 @@ class VerificationState(models.TextChoices):
 
 DEFAULT_VERIFICATION_DAYS = 40   # working days after approval to verify the commitments
 DEFAULT_CREDIT_BAR_MONTHS = 12   # a false commitment bars commitments for one year
+
+
+class ReportState(models.TextChoices):
+    FILED = "filed", _("已报送")
+    PASSED = "pass", _("合格")
+    RECTIFY = "rectify", _("限期整改")
+    FAILED = "fail", _("不合格")
+
+
+class ReportReminderKind(models.TextChoices):
+    WINDOW_OPEN = "annual_report_window_open", _("年度报告报送期已开始")
+    MISSING = "annual_report_missing", _("年度报告逾期未报送")
+
+
+# The annual report window (15–30 November of the report year N, covering 1 October N−1 to 30 September N).
+DEFAULT_REPORT_WINDOW = ((11, 15), (11, 30))

@@ -13,6 +13,8 @@ from .constants import (
     DEFAULT_VERIFICATION_DAYS,
     CancellationState,
     ReminderKind,
+    ReportReminderKind,
+    ReportState,
     VerificationState,
 )
 
@@ -37,6 +39,14 @@ class ServicePolicy(models.Model):
     credit_bar_months = models.PositiveSmallIntegerField(
         _("失信记录期限（月）"), default=DEFAULT_CREDIT_BAR_MONTHS, validators=[MinValueValidator(1)],
         help_text=_("承诺不实的申请人在此期间不得适用告知承诺"))
+    report_opens_month = models.PositiveSmallIntegerField(_("年度报告报送期起（月）"), default=11,
+                                                          validators=[MinValueValidator(1), MaxValueValidator(12)])
+    report_opens_day = models.PositiveSmallIntegerField(_("年度报告报送期起（日）"), default=15,
+                                                        validators=[MinValueValidator(1), MaxValueValidator(31)])
+    report_closes_month = models.PositiveSmallIntegerField(_("年度报告报送期止（月）"), default=11,
+                                                           validators=[MinValueValidator(1), MaxValueValidator(12)])
+    report_closes_day = models.PositiveSmallIntegerField(_("年度报告报送期止（日）"), default=30,
+                                                         validators=[MinValueValidator(1), MaxValueValidator(31)])
 
     class Meta:
         verbose_name = _("证后管理设置")
@@ -161,3 +171,55 @@ class CreditRecord(models.Model):
     @property
     def reference(self) -> str:
         return f"XY-{self.starts_on:%Y}-{self.pk:05d}"
+
+
+class AnnualReport(models.Model):
+    """One licence's annual report (年度报告) of year N: filed in the window of November N, covering
+    1 October N−1 to 30 September N; correctable by the holder until the window closes; reviewed by a
+    reviewer of the licence's authority."""
+
+    certificate = models.ForeignKey("certificates.Certificate", verbose_name=_("许可证"), on_delete=models.PROTECT,
+                                    related_name="annual_reports")
+    number = models.CharField(_("许可证编号"), max_length=40)
+    authority = models.ForeignKey("services.Authority", verbose_name=_("发证机关"), on_delete=models.PROTECT,
+                                  related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    data = models.JSONField(_("报告内容"))
+    state = models.CharField(_("状态"), max_length=8, choices=ReportState.choices, default=ReportState.FILED,
+                             db_index=True)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("报送人"), on_delete=models.PROTECT,
+                                 related_name="+")
+    filed_at = models.DateTimeField(_("报送时间"))
+    corrected_at = models.DateTimeField(_("更正时间"), null=True, blank=True)
+    opinion = models.TextField(_("审查意见"), blank=True)
+    rectify_by = models.DateField(_("整改期限"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审查人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(_("审查时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("年度报告")
+        verbose_name_plural = _("年度报告")
+        ordering = ["-year", "number"]
+        constraints = [models.UniqueConstraint(fields=["number", "year"], name="one_annual_report_per_licence_year")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.year}"
+
+
+class ReportReminder(models.Model):
+    """An annual-report reminder to a licence's holder, once per licence, year and kind."""
+
+    certificate = models.ForeignKey("certificates.Certificate", on_delete=models.PROTECT, related_name="+")
+    number = models.CharField(_("许可证编号"), max_length=40)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    kind = models.CharField(_("提醒"), max_length=32, choices=ReportReminderKind.choices)
+    sent_on = models.DateField(_("提醒日期"))
+
+    class Meta:
+        verbose_name = _("年度报告提醒")
+        verbose_name_plural = _("年度报告提醒")
+        constraints = [models.UniqueConstraint(fields=["number", "year", "kind"], name="report_reminder_once")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.year} {self.kind}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .reports import report_reminders_send
 from .services import certificates_expire, reminders_send, renewals_deem
 
 
@@ -14,4 +15,5 @@ def aftercare_sweep(*, on: dt.date) -> dict:
         "reminders": reminders_send(on=on),
         "deemed_renewed": renewals_deem(on=on),
         "expired": certificates_expire(on=on),
+        "report_reminders": report_reminders_send(on=on),
     }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import reports, views
 
 urlpatterns = [
     path("cancellation-tasks/", views.CancellationTaskListView.as_view(), name="api-cancellation-tasks"),
@@ -10,4 +10,10 @@ urlpatterns = [
     path("verification-tasks/", views.VerificationTaskListView.as_view(), name="api-verification-tasks"),
     path("verification-tasks/<int:pk>/record/", views.VerificationRecordView.as_view(),
          name="api-verification-record"),
+    path("annual-reports/", reports.ReportListView.as_view(), name="api-annual-reports"),
+    path("annual-reports/form/", reports.ReportFormView.as_view(), name="api-annual-report-form"),
+    path("annual-reports/missing/", reports.MissingReportsView.as_view(), name="api-annual-reports-missing"),
+    path("annual-reports/rates/", reports.ReportRatesView.as_view(), name="api-annual-report-rates"),
+    path("annual-reports/<int:pk>/", reports.ReportDetailView.as_view(), name="api-annual-report"),
+    path("annual-reports/<int:pk>/review/", reports.ReportReviewView.as_view(), name="api-annual-report-review"),
 ]

@@ -109,8 +109,8 @@ def test_an_undecided_renewal_is_deemed_granted_across_a_year_without_an_officia
     assert "第五十条" in "".join(notice.content["lines_zh"]) and "2032年01月01日" in notice.content["lines_zh"][1]
     assert "Art. 50" in notice.content["lines_en"][0]
     assert Notification.objects.filter(notice=notice, user=case.applicant.user).exists()
-    assert sweep(D(2032, 1, 2), django_capture_on_commit_callbacks) == {"reminders": 0, "deemed_renewed": 0,
-                                                                       "expired": 0}
+    assert sweep(D(2032, 1, 2), django_capture_on_commit_callbacks) == {
+        "reminders": 0, "deemed_renewed": 0, "expired": 0, "report_reminders": 0}
 
 
 def test_a_renewal_decided_in_time_starts_the_day_after_the_old_licence_ends(
