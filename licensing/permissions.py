@@ -124,3 +124,29 @@ def can_view(user, application) -> bool:
     if application.parent_id is None:
         return application.tracks.filter(authority_id=officer.authority_id).exists()
     return False
+
+
+def sees_internal_record(user, application) -> bool:
+    """Officers who may view the case, and superusers, read its internal record: opinions, proposed
+    refusals, officers' names. The applicant reads acts and dates, and reasons the law notifies."""
+    if getattr(user, "is_superuser", False):
+        return True
+    return officer_of(user) is not None and can_view(user, application)
+
+
+def visible_track_codes(user, filing) -> set[str] | None:
+    """The tracks of a joint filing whose materials and data `user` may read: None for all (the applicant,
+    a superuser, any case that is not a joint filing); for an officer, the tracks of their authority."""
+    if not filing.joint or getattr(user, "is_superuser", False) or perm_applicant(filing, user):
+        return None
+    officer = officer_of(user)
+    if officer is None:
+        return set()
+    return {t.service_type.code for t in filing.tracks.all() if t.authority_id == officer.authority_id}
+
+
+def material_visible(user, filing, material) -> bool:
+    """Least privilege in a joint filing: an officer reads the shared materials (and those serving every
+    track) and their own track's, never the other agency's (Art. 5: the applicant's privacy)."""
+    codes = visible_track_codes(user, filing)
+    return codes is None or material.shared or not material.tracks or bool(set(material.tracks) & codes)

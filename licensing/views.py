@@ -24,7 +24,7 @@ from services.catalog.points import work_permit_points
 from services.selectors import published_service_types
 
 from . import correction, selectors, workflow
-from .api.serializers import application_payload, detail_extensions, status_payload, summary_payload
+from .api.serializers import application_payload, detail_extensions, log_rows, status_payload, summary_payload
 from .constants import DECIDED_STATES, FINAL_STATES, CaseVerb, State
 from .documents import notice_pdf
 from .forms import (
@@ -43,7 +43,7 @@ from .forms import (
 from .licences import check_original_licence, licences_for, needs_original_licence
 from .models import Applicant, Application, MaterialSubmission, Notice
 from .notices import notifications_mark_read
-from .permissions import can_view, officer_of, officer_roles, perm_applicant
+from .permissions import can_view, material_visible, officer_of, officer_roles, perm_applicant
 from .verbs import Verb, registry
 
 
@@ -56,13 +56,13 @@ def _visible(request: HttpRequest, application: Application) -> Application:
 @login_required
 def material_file(request: HttpRequest, pk: int, submission_pk: int) -> FileResponse:
     """An uploaded material, shown inline in the browser to the applicant and the officers."""
-    submission = get_object_or_404(MaterialSubmission.objects.select_related("application"), pk=submission_pk,
-                                   application_id=pk)
+    submission = get_object_or_404(MaterialSubmission.objects.select_related("application", "material"),
+                                   pk=submission_pk, application_id=pk)
     application = _visible(request, submission.application)
-    if not submission.file:
+    # A track's officers see the joint filing's shared materials and their own track's, not the other
+    # agency's (404: nobody learns what the other track holds).
+    if not submission.file or not material_visible(request.user, application, submission.material):
         raise Http404
-    # A track's officers see the joint filing's materials through the track.
-    del application
     response = FileResponse(submission.file.open("rb"), content_type=submission.content_type)
     response["Content-Disposition"] = f'inline; filename="material-{submission.pk}.{submission.extension}"'
     response["X-Content-Type-Options"] = "nosniff"
@@ -400,7 +400,8 @@ def _render_case(request: HttpRequest, application: Application, *, errors: list
     return _render(request, "licensing/case.html", {
         "application": application, "facts": facts, "tracks": tracks, "corrections": corrections,
         "certificates": certificates,
-        "log": list(application.log.all()), "withdrawable": _withdrawable(application), "errors": errors or [],
+        "log": log_rows(application, request.user), "withdrawable": _withdrawable(application),
+        "errors": errors or [],
     }, status=status)
 
 
@@ -749,12 +750,12 @@ def _render_workbench_case(request: HttpRequest, application: Application, *, fa
                     .exclude(pk=application.pk)]
     return _render(request, "licensing/workbench_case.html", {
         "application": application, "facts": facts, "data_rows": data_rows(application.service_type.code,
-                                                                           application.data),
+                                                                           facts["data"]),
         "materials": materials, "actions": actions, "unavailable": unavailable, "errors": errors,
         "stages": _stage_rows(application), "log": list(application.log.all()),
         "siblings": siblings, "pauses": list(application.pauses.all()),
         "paused_days": _paused_days(application), "correction": _open_correction(application),
-        "points_rows": [{"label": POINT_LABELS.get(k, k), "points": v} for k, v in (application.points or {}).items()
+        "points_rows": [{"label": POINT_LABELS.get(k, k), "points": v} for k, v in (facts["points"] or {}).items()
                         if k != "total"],
     }, status=status)
 

@@ -8,8 +8,9 @@ from rest_framework import serializers
 from django.urls import reverse
 
 from licensing import correction, workflow
-from licensing.constants import Stage, State
+from licensing.constants import SYSTEM_ACTOR, CaseVerb, NoticeKind, Stage, State
 from licensing.models import Application
+from licensing.permissions import material_visible, sees_internal_record, visible_track_codes
 
 # Extra fields for the application detail (the certificates app adds `certificate`).
 detail_extensions: list = []
@@ -106,7 +107,9 @@ def _deadlines(application: Application) -> dict:
     }
 
 
-def summary_payload(application: Application, *, on=None) -> dict:
+def summary_payload(application: Application, *, on=None, user=None) -> dict:
+    """The list and queue row; with `user`, who holds the case is shown only to whom it is internal."""
+    claimed = application.claimed_by_id and (user is None or sees_internal_record(user, application))
     return {
         "id": application.pk,
         "case_number": application.case_number,
@@ -124,7 +127,7 @@ def summary_payload(application: Application, *, on=None) -> dict:
         "warning": workflow.warning(application, on=on),
         "provisional": application.provisional,
         "stage": application.stage or None if application.state == State.IN_REVIEW else None,
-        "claimed_by": application.claimed_by.username if application.claimed_by_id else None,
+        "claimed_by": application.claimed_by.username if claimed else None,
         "issue_error": application.issue_error or None,
         "issue_error_permanent": application.issue_error_permanent,
         "submitted_at": application.submitted_at,
@@ -138,6 +141,8 @@ def _materials(application: Application, request) -> list[dict]:
     rows = []
     for material in filing.service_type.materials.all():
         if application.parent_id and material.tracks and application.service_type.code not in material.tracks:
+            continue
+        if not material_visible(request.user, filing, material):  # the other agency's track
             continue
         submission = submissions.get(material.pk)
         row = {
@@ -176,16 +181,75 @@ def _open_correction(application: Application) -> dict | None:
             "outstanding": correction.notice_outstanding(notice, filing=application.filing)}
 
 
-def _log(application: Application) -> list[dict]:
+# What the applicant reads of the case log: every act and its date; who acted as a role (the applicant,
+# the authority, the system), never an officer's name; the reason only where the law notifies it to the
+# applicant (Arts. 32, 38, 45 and the extension), and a decision's reasons once its notice is out (the
+# grant's opinion; the refusal's reasons, which are those of the last proposal). The handling opinion,
+# the legal reviewer's opinions and a proposed refusal before the decision stay internal.
+NOTIFIED_REASONS = frozenset({
+    CaseVerb.SUBMIT, CaseVerb.CORRECT_DATA, CaseVerb.CORRECT_MATERIAL, CaseVerb.REQUEST_CORRECTION,
+    CaseVerb.RESUBMIT, CaseVerb.REFUSE_ACCEPTANCE, CaseVerb.DEEM_ACCEPTED, CaseVerb.PAUSE, CaseVerb.RESUME,
+    CaseVerb.EXTEND, CaseVerb.WITHDRAW, CaseVerb.DEEM_RENEWED,
+})
+DECISION_NOTICES = {CaseVerb.APPROVE: NoticeKind.GRANT, CaseVerb.PROPOSE_REFUSAL: NoticeKind.REFUSAL}
+PUBLIC_DATA = NOTIFIED_REASONS | {CaseVerb.TRACKS, CaseVerb.ISSUE}
+APPLICANT_ACTOR, AUTHORITY_ACTOR = "applicant", "authority"
+
+
+def log_rows(application: Application, user) -> list[dict]:
+    """The case log as `user` may read it (the internal record for officers and superusers, the
+    applicant's view otherwise); the API and the applicant's page both show these rows."""
+    entries = list(application.log.all())
+    if sees_internal_record(user, application):
+        return [{"seq": e.seq, "at": e.at, "actor_label": e.actor_label, "verb": e.verb,
+                 "from_state": e.from_state, "to_state": e.to_state, "reason": e.reason, "data": e.data,
+                 "hash": e.hash} for e in entries]
+    notified = {n.kind for n in application.notices.all()}
+    last_proposal = max((e.seq for e in entries if e.verb == CaseVerb.PROPOSE_REFUSAL), default=None)
+    rows = []
+    for e in entries:
+        reason_shown = e.verb in NOTIFIED_REASONS or (
+            DECISION_NOTICES.get(e.verb) in notified
+            and (e.verb != CaseVerb.PROPOSE_REFUSAL or e.seq == last_proposal))
+        if e.actor_id is None:
+            actor = SYSTEM_ACTOR
+        elif e.actor_id == application.applicant.user_id:
+            actor = APPLICANT_ACTOR
+        else:
+            actor = AUTHORITY_ACTOR
+        rows.append({"seq": e.seq, "at": e.at, "actor_label": actor, "verb": e.verb, "from_state": e.from_state,
+                     "to_state": e.to_state, "reason": e.reason if reason_shown else "",
+                     "data": e.data if e.verb in PUBLIC_DATA else {}, "hash": e.hash})
+    return rows
+
+
+def _log(application: Application, user) -> list[dict]:
     return [
-        {"seq": e.seq, "at": e.at, "actor": e.actor_label, "verb": e.verb, "from": e.from_state, "to": e.to_state,
-         "reason": e.reason, "data": e.data, "hash": e.hash}
-        for e in application.log.all()
+        {"seq": e["seq"], "at": e["at"], "actor": e["actor_label"], "verb": e["verb"], "from": e["from_state"],
+         "to": e["to_state"], "reason": e["reason"], "data": e["data"], "hash": e["hash"]}
+        for e in log_rows(application, user)
     ]
 
 
+def _visible_data(application: Application, user) -> tuple[dict, bool]:
+    """The form data a viewer may read (a joint filing's officers: the fields of their track and those
+    common to both, per the form schema's `x-tracks`), and whether anything was held back."""
+    codes = visible_track_codes(user, application.filing)
+    if codes is None:
+        return application.data, False
+    from services.catalog.forms import FORMS, form_schema
+
+    code = application.filing.service_type.code
+    properties = form_schema(code)["properties"] if code in FORMS else {}
+    kept = {key: value for key, value in application.data.items()
+            if not properties.get(key, {}).get("x-tracks") or set(properties[key]["x-tracks"]) & codes}
+    return kept, len(kept) != len(application.data)
+
+
 def application_payload(application: Application, *, request, on=None) -> dict:
-    payload = summary_payload(application, on=on)
+    payload = summary_payload(application, on=on, user=request.user)
+    internal = sees_internal_record(request.user, application)
+    data, held_back = _visible_data(application, request.user)
     payload.update({
         "received_at": application.submitted_at,
         "received_on": application.received_on,
@@ -200,17 +264,17 @@ def application_payload(application: Application, *, request, on=None) -> dict:
         "handling_opinion": ({"opinion": application.handling_opinion,
                               "by": application.recommended_by.get_full_name() or application.recommended_by.username,
                               "at": application.recommended_at}
-                             if application.recommended_by_id else None),
+                             if application.recommended_by_id and internal else None),
         "authority": application.authority.code,
-        "points": application.points or None,
-        "data": application.data,
+        "points": (application.points or None) if not held_back else None,  # scored from the held-back fields
+        "data": data,
         "original_licence_number": application.original_licence_number or None,
         "materials": _materials(application, request),
         "pauses": [{"kind": p.kind, "started_on": p.started_on, "ended_on": p.ended_on,
                     "expected_days": p.expected_days, "reason": p.reason, "result": p.result}
                    for p in application.pauses.all()],
         "open_correction": _open_correction(application),
-        "tracks": [summary_payload(track, on=on) | {"authority": track.authority.code}
+        "tracks": [summary_payload(track, on=on, user=request.user) | {"authority": track.authority.code}
                    for track in application.tracks.all()],
         "notices": [{"id": n.pk, "kind": n.kind, "number": n.number, "issued_at": n.issued_at,
                      "title": n.content.get("title_zh"),
@@ -218,8 +282,10 @@ def application_payload(application: Application, *, request, on=None) -> dict:
                      "pdf_url": request.build_absolute_uri(reverse("api-notice-pdf", args=[n.pk])),
                      "page_url": request.build_absolute_uri(reverse("notice-document", args=[n.pk]))}
                     for n in application.notices.all()],
-        "log": _log(application),
+        "log": _log(application, request.user),
     })
+    if not internal:  # why issuing failed is the authority's business
+        payload["issue_error"] = None
     for extend in detail_extensions:
         payload.update(extend(application, request))
     return payload

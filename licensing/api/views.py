@@ -41,7 +41,7 @@ class ApplicationListView(APIView):
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(selectors.applications_for_user(user=request.user), request, view=self)
         today = timezone.localdate()
-        return paginator.get_paginated_response([s.summary_payload(a, on=today) for a in page])
+        return paginator.get_paginated_response([s.summary_payload(a, on=today, user=request.user) for a in page])
 
     @extend_schema(request=s.CreateInput, responses={201: s.ApplicationOutput}, summary="Start an application")
     def post(self, request: Request) -> Response:

@@ -54,6 +54,8 @@ LAB_PROPERTIES = {
 }
 LAB_REQUIRED = list(LAB_PROPERTIES)
 
+WORK_PERMIT = "foreign-work-permit"
+
 PERSON_PROPERTIES = {
     "employer_name": _text("用人单位名称", "Employer", 160),
     "employer_credit_code": _text("用人单位统一社会信用代码", "Employer's unified social credit code", 18,
@@ -65,16 +67,18 @@ PERSON_PROPERTIES = {
     "passport_expiry": {"type": "string", "format": "date", "title": "护照有效期至", "x-title-en": "Passport expiry"},
     "birth_date": {"type": "string", "format": "date", "title": "出生日期", "x-title-en": "Date of birth"},
     "position": _text("拟任职位", "Position", 120),
+    # The work permit's points (salary, degree, experience, language, time in China) are that track's
+    # alone: in the one-stop filing the exit-entry officers do not read them (x-tracks).
     "annual_salary_cny": {"type": "integer", "minimum": 0, "maximum": 100_000_000, "title": "年薪（元）",
-                          "x-title-en": "Annual salary (CNY)"},
+                          "x-title-en": "Annual salary (CNY)", "x-tracks": [WORK_PERMIT]},
     "highest_degree": {"type": "string", "enum": ["bachelor", "master", "doctorate", "other"],
-                       "title": "最高学位", "x-title-en": "Highest degree"},
+                       "title": "最高学位", "x-title-en": "Highest degree", "x-tracks": [WORK_PERMIT]},
     "experience_years": {"type": "integer", "minimum": 0, "maximum": 60, "title": "相关工作经历（年）",
-                         "x-title-en": "Years of relevant experience"},
+                         "x-title-en": "Years of relevant experience", "x-tracks": [WORK_PERMIT]},
     "chinese_level": {"type": "integer", "minimum": 0, "maximum": 6, "title": "汉语水平（HSK级别，0为无）",
-                      "x-title-en": "Chinese level (HSK 0–6)"},
+                      "x-title-en": "Chinese level (HSK 0–6)", "x-tracks": [WORK_PERMIT]},
     "months_per_year": {"type": "integer", "minimum": 1, "maximum": 12, "title": "每年在华工作月数",
-                        "x-title-en": "Months per year in China"},
+                        "x-title-en": "Months per year in China", "x-tracks": [WORK_PERMIT]},
 }
 PERSON_REQUIRED = list(PERSON_PROPERTIES)
 

@@ -19,7 +19,7 @@ from certificates.models import LogRoot
 from licensing import workflow
 from licensing.caselog import GENESIS, Head, entry_digest, merkle_leaf, merkle_root, verify_case_log
 from licensing.models import Application, CaseLogEntry
-from tests.licensing.conftest import applicant, at, file_application, officers  # noqa: F401
+from tests.licensing.conftest import at
 
 D = dt.date
 LOG = CaseLogEntry._meta.db_table
@@ -32,7 +32,7 @@ def sql(statement: str, params=()) -> None:
 
 
 @pytest.fixture
-def cases(file_application, officers):  # noqa: F811
+def cases(file_application, officers):
     """Three accepted cases (three rows each) and one draft (one row)."""
     made = []
     for _ in range(3):

@@ -16,8 +16,7 @@ from django.test import Client
 from certificates.core import cose, statuslist, tokens, trustlist
 from certificates.core.keys import generate_signing_key, kid_for
 from certificates.models import Certificate
-from tests.certificates.conftest import issued  # noqa: F401
-from tests.licensing.conftest import applicant, at, file_application, officers  # noqa: F401
+from tests.licensing.conftest import at
 
 D = dt.date
 N = cose.P256_ORDER
@@ -42,7 +41,7 @@ def verify(text):
 
 
 @pytest.fixture
-def certificate(issued):  # noqa: F811
+def certificate(issued):
     return Certificate.objects.get(application=issued(on=D(2026, 3, 2)))
 
 
