@@ -46,3 +46,23 @@ class ReportReminderKind(models.TextChoices):
 
 # The annual report window (15–30 November of the report year N, covering 1 October N−1 to 30 September N).
 DEFAULT_REPORT_WINDOW = ((11, 15), (11, 30))
+
+
+class Score(models.IntegerChoices):
+    """好差评 (国办发〔2019〕51号): five levels; 1 and 2 are a bad review."""
+
+    VERY_SATISFIED = 5, _("非常满意")
+    SATISFIED = 4, _("满意")
+    FAIRLY_SATISFIED = 3, _("基本满意")
+    DISSATISFIED = 2, _("不满意")
+    VERY_DISSATISFIED = 1, _("非常不满意")
+
+
+BAD_SCORES = (Score.DISSATISFIED, Score.VERY_DISSATISFIED)
+SATISFIED_SCORES = (Score.VERY_SATISFIED, Score.SATISFIED)
+RECTIFICATION_DAYS = 15  # working days to fix a bad review, closed only with a call-back (回访)
+
+
+class RectificationState(models.TextChoices):
+    OPEN = "open", _("整改中")
+    CLOSED = "closed", _("已回访办结")

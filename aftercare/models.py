@@ -13,8 +13,10 @@ from .constants import (
     DEFAULT_VERIFICATION_DAYS,
     CancellationState,
     ReminderKind,
+    RectificationState,
     ReportReminderKind,
     ReportState,
+    Score,
     VerificationState,
 )
 
@@ -223,3 +225,60 @@ class ReportReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.year} {self.kind}"
+
+
+class Rating(models.Model):
+    """The applicant's rating of a closed case (好差评, 一事一评), once per case."""
+
+    application = models.OneToOneField("licensing.Application", verbose_name=_("办件"), on_delete=models.PROTECT,
+                                       related_name="rating")
+    authority = models.ForeignKey("services.Authority", verbose_name=_("实施机关"), on_delete=models.PROTECT,
+                                  related_name="+")
+    service_code = models.SlugField(_("事项代码"), max_length=60)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("评价人"), on_delete=models.PROTECT,
+                             related_name="+")
+    score = models.PositiveSmallIntegerField(_("评价"), choices=Score.choices)
+    comment = models.TextField(_("评价内容"), blank=True)
+    rated_on = models.DateField(_("评价日期"), db_index=True)
+    rated_at = models.DateTimeField(_("评价时间"))
+
+    class Meta:
+        verbose_name = _("好差评")
+        verbose_name_plural = _("好差评")
+        ordering = ["-rated_at"]
+        constraints = [models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=5), name="rating_score_1_5")]
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.score}"
+
+
+class RectificationTask(models.Model):
+    """A bad review's rectification (差评整改), due 15 working days after the rating and closed only with
+    a recorded call-back to the applicant (回访)."""
+
+    rating = models.OneToOneField(Rating, verbose_name=_("评价"), on_delete=models.PROTECT,
+                                  related_name="rectification")
+    authority = models.ForeignKey("services.Authority", verbose_name=_("实施机关"), on_delete=models.PROTECT,
+                                  related_name="+")
+    opened_on = models.DateField(_("生成日期"))
+    due_on = models.DateField(_("整改期限"), db_index=True)
+    provisional = models.BooleanField(_("期限为暂定"), default=False)
+    state = models.CharField(_("状态"), max_length=8, choices=RectificationState.choices,
+                             default=RectificationState.OPEN, db_index=True)
+    measures = models.TextField(_("整改措施"), blank=True)
+    callback_on = models.DateField(_("回访日期"), null=True, blank=True)
+    callback_outcome = models.TextField(_("回访结果"), blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("办结人"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("差评整改")
+        verbose_name_plural = _("差评整改")
+        ordering = ["state", "due_on", "id"]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(state="open") | models.Q(callback_on__isnull=False),
+            name="rectification_closed_with_callback")]
+
+    def __str__(self) -> str:
+        return f"{self.rating} {self.get_state_display()}"

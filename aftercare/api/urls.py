@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import reports, views
+from . import ratings, reports, views
 
 urlpatterns = [
     path("cancellation-tasks/", views.CancellationTaskListView.as_view(), name="api-cancellation-tasks"),
@@ -16,4 +16,8 @@ urlpatterns = [
     path("annual-reports/rates/", reports.ReportRatesView.as_view(), name="api-annual-report-rates"),
     path("annual-reports/<int:pk>/", reports.ReportDetailView.as_view(), name="api-annual-report"),
     path("annual-reports/<int:pk>/review/", reports.ReportReviewView.as_view(), name="api-annual-report-review"),
+    path("applications/<int:pk>/rating/", ratings.RatingView.as_view(), name="api-application-rating"),
+    path("rectification-tasks/", ratings.RectificationListView.as_view(), name="api-rectification-tasks"),
+    path("rectification-tasks/<int:pk>/callback/", ratings.CallbackView.as_view(), name="api-rectification-callback"),
+    path("metrics/satisfaction/", ratings.SatisfactionView.as_view(), name="api-metrics-satisfaction"),
 ]
