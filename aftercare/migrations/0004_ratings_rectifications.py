@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('aftercare', '0003_annual_reports'),
         ('licensing', '0012_queue_partial_indexes'),
-        ('services', '0003_outbox_job'),
+        ('services', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

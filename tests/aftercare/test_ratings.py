@@ -13,6 +13,7 @@ from tests.factories import ApplicantFactory
 from tests.licensing.conftest import at
 
 D = dt.date
+CLOSED_ON = D(2026, 4, 20)
 
 
 def api_for(user) -> APIClient:
@@ -23,7 +24,7 @@ def api_for(user) -> APIClient:
 
 @pytest.fixture
 def closed_case(file_application, applicant):
-    def make(on=D(2026, 4, 20)):
+    def make(on: dt.date = CLOSED_ON):
         case = file_application(on=on - dt.timedelta(days=1))
         with at(on):
             workflow.application_withdraw(application=case, actor=applicant.user, reason="不再需要")
