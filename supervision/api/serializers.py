@@ -55,6 +55,104 @@ class AttachmentInput(serializers.Serializer):
     file = serializers.FileField()
 
 
+class AssignmentOutput(serializers.Serializer):
+    target = serializers.CharField()
+    group = serializers.IntegerField(allow_null=True)
+    inspection = serializers.IntegerField(allow_null=True)
+    substitutions = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
+
+
+class ResultOutput(serializers.Serializer):
+    inspection = serializers.IntegerField()
+    target = serializers.CharField()
+    kind = serializers.CharField()
+    inspected_on = serializers.DateField()
+    conclusion = serializers.CharField()
+    findings = serializers.ListField(child=serializers.DictField())
+    rectify_by = serializers.DateField(allow_null=True)
+    published_on = serializers.DateField()
+
+
+class PublicDrawOutput(serializers.Serializer):
+    """The public record of a draw (tongban-draw-v1)."""
+
+    plan = serializers.DictField()
+    algorithm = serializers.CharField()
+    seed_commitment = serializers.CharField()
+    seed = serializers.CharField(allow_null=True)
+    drawn_at = serializers.DateTimeField(allow_null=True)
+    draw_date = serializers.DateField(allow_null=True)
+    targets_input = serializers.ListField(child=serializers.CharField())
+    inspectors_input = serializers.ListField(child=serializers.CharField())
+    conflicts = serializers.ListField(child=serializers.ListField(child=serializers.CharField()))
+    selected_targets = serializers.ListField(child=serializers.CharField())
+    groups = serializers.ListField(child=serializers.ListField(child=serializers.CharField()))
+    reserve = serializers.ListField(child=serializers.CharField())
+    assignments = AssignmentOutput(many=True)
+    inspector_surnames = serializers.DictField(child=serializers.CharField())
+    target_names = serializers.DictField(child=serializers.CharField())
+    results = ResultOutput(many=True)
+
+
+class PlanSummaryOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    year = serializers.IntegerField()
+    title = serializers.CharField()
+    item = serializers.CharField()
+    seed_commitment = serializers.CharField()
+    drawn_at = serializers.DateTimeField(allow_null=True)
+
+
+class CheckPointOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name_zh = serializers.CharField()
+    name_en = serializers.CharField()
+
+
+class ItemOutput(serializers.Serializer):
+    code = serializers.CharField()
+    version = serializers.IntegerField()
+    name_zh = serializers.CharField()
+    name_en = serializers.CharField()
+    licence_kinds = serializers.ListField(child=serializers.CharField())
+    check_points = CheckPointOutput(many=True)
+
+
+class PublicReviewOutput(serializers.Serializer):
+    """The public record of a case-file review: case numbers only."""
+
+    id = serializers.IntegerField()
+    algorithm = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    sample_size = serializers.IntegerField()
+    seed_commitment = serializers.CharField()
+    seed = serializers.CharField(allow_null=True)
+    drawn_at = serializers.DateTimeField(allow_null=True)
+    cases_input = serializers.ListField(child=serializers.CharField())
+    sample = serializers.ListField(child=serializers.CharField())
+
+
+class CheckOutput(serializers.Serializer):
+    passed = serializers.BooleanField(allow_null=True)
+    evidence = serializers.DictField()
+
+
+class ReviewedFileOutput(serializers.Serializer):
+    case_number = serializers.CharField()
+    service = serializers.CharField()
+    state = serializers.CharField()
+    checks = serializers.DictField(child=CheckOutput())
+    scores = serializers.DictField(child=serializers.IntegerField())
+    comment = serializers.CharField()
+    score = serializers.IntegerField(allow_null=True)
+    grade = serializers.CharField(allow_null=True)
+
+
+class ReviewDetailOutput(PublicReviewOutput):
+    files = ReviewedFileOutput(many=True)
+
+
 class InspectionOutput(serializers.Serializer):
     """Documented shape of an inspection task (built by inspection_payload)."""
 

@@ -44,7 +44,8 @@ def _supervised_plan(request: Request, pk: int) -> InspectionPlan:
 class InspectionItemsView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(summary="The published inspection list (检查事项清单) with check points")
+    @extend_schema(responses=s.ItemOutput(many=True),
+                   summary="The published inspection list (检查事项清单) with check points")
     def get(self, request: Request) -> Response:
         return Response([selectors.item_payload(item) for item in selectors.published_items()])
 
@@ -52,7 +53,8 @@ class InspectionItemsView(APIView):
 class PlanListView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="The supervisor's inspection plans")
+    @extend_schema(responses=s.PlanSummaryOutput(many=True), operation_id="inspection_plans_list",
+                   summary="The supervisor's inspection plans")
     def get(self, request: Request) -> Response:
         if not selectors.is_supervisor(request.user):
             return _forbidden()
@@ -73,7 +75,8 @@ class PlanListView(APIView):
 class PlanDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="A plan with its draw, inspections and their publication deadlines")
+    @extend_schema(responses=s.PublicDrawOutput,
+                   summary="A plan with its draw, inspections and their publication deadlines")
     def get(self, request: Request, pk: int) -> Response:
         if not selectors.is_supervisor(request.user):
             return _forbidden()
@@ -87,7 +90,8 @@ class PlanDetailView(APIView):
 class PlanDrawView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, summary="Draw targets and groups (tongban-draw-v1); 409 once drawn")
+    @extend_schema(request=None, responses=s.PublicDrawOutput,
+                   summary="Draw targets and groups (tongban-draw-v1); 409 once drawn")
     def post(self, request: Request, pk: int) -> Response:
         if not selectors.is_supervisor(request.user):
             return _forbidden()
@@ -99,7 +103,8 @@ class PublicDrawView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(summary="The public record of a draw: commitment, seed, frozen inputs, result, published results")
+    @extend_schema(responses=s.PublicDrawOutput,
+                   summary="The public record of a draw: commitment, seed, frozen inputs, result, published results")
     def get(self, request: Request, pk: int) -> Response:
         plan = InspectionPlan.objects.select_related("item", "authority").filter(pk=pk).first()
         if plan is None:
@@ -197,7 +202,8 @@ def _supervised_review(request: Request, pk: int) -> CaseReview:
 class CaseReviewListView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="The supervisor's case-file reviews")
+    @extend_schema(responses=s.PublicReviewOutput(many=True), operation_id="case_reviews_list",
+                   summary="The supervisor's case-file reviews")
     def get(self, request: Request) -> Response:
         if not selectors.is_supervisor(request.user):
             return _forbidden()
@@ -218,7 +224,8 @@ class CaseReviewListView(APIView):
 class CaseReviewDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="The sample with each file's automatic checks, evidence, score and grade")
+    @extend_schema(responses=s.ReviewDetailOutput,
+                   summary="The sample with each file's automatic checks, evidence, score and grade")
     def get(self, request: Request, pk: int) -> Response:
         if not selectors.is_supervisor(request.user):
             return _forbidden()
@@ -228,7 +235,8 @@ class CaseReviewDetailView(APIView):
 class CaseReviewDrawView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, summary="Draw the sample (tongban-draw-v1, kind \"case\"); 409 once drawn")
+    @extend_schema(request=None, responses=s.PublicReviewOutput,
+                   summary="Draw the sample (tongban-draw-v1, kind \"case\"); 409 once drawn")
     def post(self, request: Request, pk: int) -> Response:
         if not selectors.is_supervisor(request.user):
             return _forbidden()
@@ -239,7 +247,8 @@ class CaseReviewDrawView(APIView):
 class CaseReviewScoreView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=s.ScoreInput, summary="Score one sampled file's manual items")
+    @extend_schema(request=s.ScoreInput, responses=s.ReviewedFileOutput,
+                   summary="Score one sampled file's manual items")
     def post(self, request: Request, pk: int, case_number: str) -> Response:
         if not selectors.is_supervisor(request.user):
             return _forbidden()
@@ -270,7 +279,8 @@ class PublicCaseReviewView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(summary="The public record of a case-file review's sample (case numbers only)")
+    @extend_schema(responses=s.PublicReviewOutput,
+                   summary="The public record of a case-file review's sample (case numbers only)")
     def get(self, request: Request, pk: int) -> Response:
         found = CaseReview.objects.filter(pk=pk).first()
         if found is None:
