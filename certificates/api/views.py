@@ -62,6 +62,11 @@ class VerifyView(APIView):
         summary="Verify a certificate from its QR link or digits, or an uploaded certificate PDF",
     )
     def post(self, request: Request) -> Response:
+        if request.content_type.startswith("multipart/"):
+            # Examining a PDF costs far more than a token: uploads have their own, stricter rate.
+            limit, window = parse_rate(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["verify_pdf"])
+            if not allow(request._request, scope="api-verify-pdf", limit=limit, window=window):
+                return Response({"detail": _("上传核验过于频繁，请稍后再试。"), "code": "throttled"}, status=429)
         upload = request.FILES.get("file")
         if upload is not None:
             if upload.size > MAX_PDF_BYTES:

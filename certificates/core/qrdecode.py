@@ -8,6 +8,8 @@ import io
 import shutil
 import subprocess
 import tempfile
+import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -38,23 +40,34 @@ def decode_qr_from_image(image: str | Path | bytes) -> list[str]:
     return [r.text for r in results if r.valid]
 
 
-def decode_qr_from_pdf(pdf_bytes: bytes, *, dpi: int = 150, timeout: float = 30.0) -> list[str]:
-    """Rasterise every page with pdftoppm and decode the QR codes on each, in page order."""
+def decode_qr_from_pdf(pdf_bytes: bytes, *, dpi: int = 150, timeout: float = 30.0,
+                       pages: Iterable[int] | None = None) -> list[str]:
+    """Rasterise pages with pdftoppm and decode the QR codes on each, in page order: every page, or only
+    `pages` (1-based; `-f N -l N`, so the others are never rendered). `timeout` bounds the whole call
+    (subprocess.TimeoutExpired past it)."""
     _zxing()  # fail early, before spending time rasterising
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm is None:
         raise QrDecodeUnavailable("pdftoppm not found: install the Debian package poppler-utils")
+    deadline = time.monotonic() + timeout
     with tempfile.TemporaryDirectory(prefix="tongban-qr-") as tmp:
         source = Path(tmp) / "in.pdf"
         source.write_bytes(pdf_bytes)
-        subprocess.run(
-            [pdftoppm, "-r", str(dpi), "-png", str(source), str(Path(tmp) / "page")],
-            check=True,
-            capture_output=True,
-            timeout=timeout,
-        )
+        ranges = [["-f", str(n), "-l", str(n)] for n in sorted(set(pages))] if pages is not None else [[]]
         texts: list[str] = []
-        # pdftoppm zero-pads page numbers to the page count's width, so name order is page order.
-        for page in sorted(Path(tmp).glob("page-*.png")):
-            texts.extend(decode_qr_from_image(page))
+        for index, page_range in enumerate(ranges):
+            out = Path(tmp) / f"p{index:03d}"
+            out.mkdir()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise subprocess.TimeoutExpired(pdftoppm, timeout)
+            subprocess.run(
+                [pdftoppm, "-r", str(dpi), "-png", *page_range, str(source), str(out / "page")],
+                check=True,
+                capture_output=True,
+                timeout=remaining,
+            )
+            # pdftoppm zero-pads page numbers to the page count's width, so name order is page order.
+            for page in sorted(out.glob("page-*.png")):
+                texts.extend(decode_qr_from_image(page))
     return texts

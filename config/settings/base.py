@@ -215,6 +215,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "login": os.environ.get("THROTTLE_LOGIN", "10/min"),
         "verify": os.environ.get("THROTTLE_VERIFY", "120/min"),
+        "verify_pdf": os.environ.get("THROTTLE_VERIFY_PDF", "10/min"),
         "status": os.environ.get("THROTTLE_STATUS", "30/min"),
     },
 }
@@ -273,6 +274,10 @@ TONGBAN_VERIFY_CACHE_SECONDS = int(
 )
 # Verification page requests per client address and minute.
 TONGBAN_VERIFY_PAGE_LIMIT = int(os.environ.get("TONGBAN_VERIFY_PAGE_LIMIT", "60"))
+# An uploaded PDF: at most this many pages are accepted for examination, only the QR code's page is
+# rendered, within this many seconds; anonymous uploads have their own, stricter rate (THROTTLE_VERIFY_PDF).
+TONGBAN_VERIFY_PDF_MAX_PAGES = int(os.environ.get("TONGBAN_VERIFY_PDF_MAX_PAGES", "10"))
+TONGBAN_VERIFY_PDF_SECONDS = float(os.environ.get("TONGBAN_VERIFY_PDF_SECONDS", "5"))
 
 LOGGING = {
     "version": 1,
