@@ -12,6 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from certificates.constants import CertificateStatus
+from certificates.models import Certificate
+from certificates.services import CertificateActionError, certificate_propose_revocation, certificate_suspend
 from licensing.materials import CONTENT_TYPES, check_upload, safe_original_name
 from licensing.permissions import officer_of
 from licensing.workflow import Forbidden, Invalid, NotAllowed, WorkflowError
@@ -289,3 +292,42 @@ def inspection_attach(*, inspection: Inspection, actor, uploaded) -> InspectionA
     attachment.file.save(f"upload.{kind}", uploaded, save=False)
     attachment.save()
     return attachment
+
+
+@transaction.atomic
+def inspection_start_sanction(*, inspection: Inspection, actor, action: str, legal_basis: str) -> list[str]:
+    """A non-compliant finding starts the licence's suspension (暂扣) or revocation proposal (提请撤销)
+    through the certificates app's own acts, which check the officer's role and the licence's status.
+    Returns the numbers of the licences acted on."""
+    inspection = Inspection.objects.select_related("plan__item").get(pk=inspection.pk)
+    if inspection.conclusion != Conclusion.NON_COMPLIANT or inspection.status != InspectionStatus.PUBLISHED:
+        raise NotAllowed(_("只有已公开、结论为“不符合许可条件”的检查可以据此提请暂扣或撤销许可证。"),
+                         state=inspection.status, code="not_non_compliant")
+    if action not in ("suspend", "propose-revocation"):
+        raise Invalid(_("可选：suspend（暂扣）或 propose-revocation（提请撤销）。"),
+                      errors={"action": [_("可选值：suspend, propose-revocation")]})
+    if not legal_basis.strip():
+        raise Invalid(_("请填写法律依据。"), errors={"legal_basis": [_("此项为必填项。")]})
+    certificates = list(Certificate.objects.filter(
+        holder_code=inspection.target_code, authority_id=inspection.plan.authority_id,
+        status__in=[CertificateStatus.VALID, CertificateStatus.SUSPENDED]))
+    if not certificates:
+        raise NotAllowed(_("该检查对象没有有效的电子许可证。"), code="no_licence")
+    failed = [f["item"] for f in inspection.findings if f["result"] == FindingResult.FAIL]
+    reason = (_("双随机抽查（%(year)s年，检查任务%(id)s，%(day)s）结论为不符合许可条件；不符合的检查要点：%(points)s")
+              % {"year": inspection.plan.year, "id": inspection.pk, "day": inspection.inspected_on.isoformat(),
+                 "points": "、".join(failed) or "—"})
+    done = []
+    for certificate in certificates:
+        try:
+            if action == "suspend":
+                certificate_suspend(certificate=certificate, actor=actor, reason=reason, legal_basis=legal_basis)
+            else:
+                certificate_propose_revocation(certificate=certificate, actor=actor, reason=reason,
+                                               legal_basis=legal_basis)
+        except CertificateActionError as exc:
+            error = WorkflowError(exc.message, code=exc.code)
+            error.status = exc.status
+            raise error from exc
+        done.append(certificate.number)
+    return done

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from licensing.permissions import officer_of
+from licensing.permissions import officer_of, officer_roles
 from licensing.workflow import Invalid, WorkflowError
 
 from . import review, selectors, services
@@ -237,6 +237,16 @@ def inspection_page(request: HttpRequest, pk: int) -> HttpResponse:
         except WorkflowError as exc:
             messages.error(request, exc.message)
         return redirect("supervision-inspection", pk=pk)
+    elif request.method == "POST" and request.POST.get("act") == "sanction":
+        try:
+            numbers = services.inspection_start_sanction(inspection=inspection, actor=request.user,
+                                                         action=request.POST.get("action", ""),
+                                                         legal_basis=request.POST.get("legal_basis", ""))
+            messages.success(request, _("已据检查结论办理：%(numbers)s") % {"numbers": "、".join(numbers)})
+        except WorkflowError as exc:
+            details = [str(m) for ms in exc.errors.values() for m in (ms if isinstance(ms, list) else [ms])]
+            messages.error(request, " ".join(details) or exc.message)
+        return redirect("supervision-inspection", pk=pk)
     elif request.method == "POST" and request.POST.get("act") == "attach" and request.FILES.get("file"):
         try:
             services.inspection_attach(inspection=inspection, actor=request.user, uploaded=request.FILES["file"])
@@ -253,6 +263,9 @@ def inspection_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "supervision/inspection.html", {
         "inspection": inspection, "form": form, "errors": _error_list(form) if status == 400 else [],
         "member": selectors.is_member(inspection, request.user),
+        "may_sanction": inspection.conclusion == Conclusion.NON_COMPLIANT
+        and inspection.status == InspectionStatus.PUBLISHED
+        and bool(officer_roles(request.user) & {"approver", "reviewer"}),
         "leader": inspector is not None and inspector.pk == inspection.leader_id,
         "late": selectors.publication_late(inspection, today=today),
         "days_left": selectors.publication_days_left(inspection, today=today),

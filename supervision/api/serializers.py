@@ -51,6 +51,11 @@ class ScoreInput(serializers.Serializer):
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
+class SanctionInput(serializers.Serializer):
+    action = serializers.ChoiceField(choices=[("suspend", _("暂扣")), ("propose-revocation", _("提请撤销"))])
+    legal_basis = serializers.CharField(max_length=2000)
+
+
 class AttachmentInput(serializers.Serializer):
     file = serializers.FileField()
 

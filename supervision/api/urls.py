@@ -12,6 +12,7 @@ urlpatterns = [
     path("inspections/<int:pk>/", views.InspectionDetailView.as_view(), name="api-inspection"),
     path("inspections/<int:pk>/record/", views.InspectionRecordView.as_view(), name="api-inspection-record"),
     path("inspections/<int:pk>/approve/", views.InspectionApproveView.as_view(), name="api-inspection-approve"),
+    path("inspections/<int:pk>/sanction/", views.InspectionSanctionView.as_view(), name="api-inspection-sanction"),
     path("inspections/<int:pk>/attachments/", views.InspectionAttachmentView.as_view(),
          name="api-inspection-attachments"),
     path("case-reviews/", views.CaseReviewListView.as_view(), name="api-case-reviews"),

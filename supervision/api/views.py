@@ -3,6 +3,7 @@ tasks and their records. Errors come from the workflow's exception handler."""
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -171,6 +172,18 @@ class InspectionApproveView(APIView):
         inspection = services.inspection_approve(inspection=_visible_inspection(request, pk), actor=request.user)
         inspection = selectors.inspections_with_people().prefetch_related("attachments").get(pk=inspection.pk)
         return Response(s.inspection_payload(inspection, today=timezone.localdate()))
+
+
+class InspectionSanctionView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.SanctionInput, responses={200: OpenApiTypes.OBJECT},
+                   summary="From a non-compliant result: suspend the holder's licence or propose its revocation")
+    def post(self, request: Request, pk: int) -> Response:
+        inspection = _visible_inspection(request, pk)
+        body = _validated(s.SanctionInput, request.data)
+        numbers = services.inspection_start_sanction(inspection=inspection, actor=request.user, **body)
+        return Response({"inspection": inspection.pk, "action": body["action"], "licences": numbers})
 
 
 class InspectionAttachmentView(APIView):

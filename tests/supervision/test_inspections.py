@@ -148,3 +148,41 @@ def test_attachments_pass_the_material_upload_checks(plan):
         fake = client.post(url, {"file": SimpleUploadedFile("photo.png", b"MZ\x90\x00not an image")},
                            format="multipart")
     assert fake.status_code == 400 and "file" in fake.json()
+
+
+def test_a_non_compliant_result_starts_the_licences_suspension_or_revocation_proposal(officers, inspectors,
+                                                                                       licence_holder):
+    from certificates.models import Certificate
+
+    supervisor = client_for(officers["supervisor"].user)
+    with at(DRAW_DAY):
+        created = supervisor.post("/api/v1/inspection-plans/", {
+            "year": 2026, "title": "专项检查", "item": "lab-animal-licence-conditions", "targets_count": 1,
+            "groups": 1, "group_size": 2}, format="json").json()
+        supervisor.post(f"/api/v1/inspection-plans/{created['id']}/draw/")
+    inspection = Inspection.objects.get(plan_id=created["id"])
+    url = f"/api/v1/inspections/{inspection.pk}/sanction/"
+    body = {"action": "suspend", "legal_basis": "《实验动物许可证管理办法（试行）》第十八条"}
+    with at(dt.date(2026, 3, 12)):
+        assert client_for(officers["approver"].user).post(url, body, format="json").status_code == 409
+        leader = inspection.leader.officer.user
+        response = client_for(leader).post(f"/api/v1/inspections/{inspection.pk}/record/", {
+            "inspected_on": "2026-03-12", "findings": findings("animal-quality"), "conclusion": "non_compliant"},
+            format="json")
+        assert response.status_code == 201 and response.json()["status"] == "published"
+        assert client_for(officers["approver"].user).post(url, {"action": "x", "legal_basis": ""},
+                                                          format="json").status_code == 400
+        member = next(m.inspector.officer.user for m in inspection.memberships.all())
+        if member.officer.role_codes().isdisjoint({"approver", "reviewer"}):
+            assert client_for(member).post(url, body, format="json").status_code == 403
+        response = client_for(officers["approver"].user).post(url, body, format="json")
+    assert response.status_code == 200, response.content
+    certificate = Certificate.objects.get(holder_code=inspection.target_code)
+    assert response.json()["licences"] == [certificate.number]
+    assert certificate.status == "suspended" and "animal-quality" in certificate.status_reason
+    with at(dt.date(2026, 3, 13)):
+        proposal = client_for(officers["reviewer"].user).post(url, {**body, "action": "propose-revocation"},
+                                                              format="json")
+    assert proposal.status_code == 200
+    certificate.refresh_from_db()
+    assert certificate.revocation_proposed_by_id == officers["reviewer"].user_id
