@@ -6,9 +6,17 @@ import io
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+from services.fonts import register_cjk_font
 
 from .constants import CHECKS, MANUAL_ITEMS, Grade
 
@@ -61,4 +69,39 @@ def review_xlsx(detail: dict, *, language: str = "zh-hans") -> bytes:
             sheet.column_dimensions[column].width = width
         out = io.BytesIO()
         book.save(out)
+        return out.getvalue()
+
+
+def _escape(text) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def review_pdf(detail: dict, *, language: str = "zh-hans") -> bytes:
+    """The same report as an A4 landscape PDF with the embedded CJK font."""
+    font = register_cjk_font(settings.TONGBAN_CJK_FONT)
+    with translation.override(language):
+        title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, spaceAfter=4)
+        small = ParagraphStyle("small", fontName=font, fontSize=8, leading=10)
+        grades = {g.value: str(g.label) for g in Grade}
+        flow = [Paragraph(_escape(_("案卷评查报告")) + f" {detail['start']} – {detail['end']}", title),
+                Paragraph(_escape(f"{_('算法')}: {detail['algorithm']} · "
+                                  f"{_('种子承诺值')}: {detail['seed_commitment']}"), small),
+                Paragraph(_escape(f"{_('随机种子')}: {detail['seed'] or '—'} · {_('参与抽取')}: "
+                                  f"{len(detail['cases_input'])} · {_('抽取')}: {len(detail['sample'])}"), small),
+                Spacer(1, 5 * mm)]
+        header = [_("办件编号"), *[check_label(c) for c in CHECKS], _("得分"), _("等级")]
+        rows = [[Paragraph(_escape(h), small) for h in header]]
+        for row in detail["files"]:
+            rows.append([Paragraph(_escape(row["case_number"]), small),
+                         *[Paragraph(_escape(_mark(row["checks"][c]["passed"])), small) for c in CHECKS],
+                         Paragraph(str(row["score"]) if row["score"] is not None else "—", small),
+                         Paragraph(_escape(grades.get(row["grade"], "") if row["grade"] else _("未评分")), small)])
+        table = Table(rows, repeatRows=1, colWidths=[36 * mm] + [24 * mm] * len(CHECKS) + [14 * mm, 16 * mm])
+        table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                                   ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+                                   ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        flow.append(table)
+        out = io.BytesIO()
+        SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=10 * mm, rightMargin=10 * mm, topMargin=12 * mm,
+                          bottomMargin=12 * mm, title=str(_("案卷评查报告"))).build(flow)
         return out.getvalue()

@@ -21,5 +21,6 @@ urlpatterns = [
     path("case-reviews/<int:pk>/files/<str:case_number>/score/", views.CaseReviewScoreView.as_view(),
          name="api-case-review-score"),
     path("case-reviews/<int:pk>/report.xlsx", views.CaseReviewReportView.as_view(), name="api-case-review-report"),
+    path("case-reviews/<int:pk>/report.pdf", views.CaseReviewPdfView.as_view(), name="api-case-review-pdf"),
     path("public/case-reviews/<int:pk>/", views.PublicCaseReviewView.as_view(), name="api-public-case-review"),
 ]

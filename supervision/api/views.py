@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from licensing.permissions import officer_of
 
 from .. import review, selectors, services
-from ..exports import review_xlsx
+from ..exports import review_pdf, review_xlsx
 from ..models import CaseReview, Inspection, InspectionPlan
 from . import serializers as s
 
@@ -285,6 +285,22 @@ class CaseReviewReportView(APIView):
         response = HttpResponse(content, content_type=XLSX)
         name = f"case-review-{found.pk}-{language[:2]}.xlsx"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+class CaseReviewPdfView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[OpenApiParameter("lang", str, enum=["zh", "en"])], responses={200: bytes},
+                   summary="The review's report (PDF)")
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        if not selectors.is_supervisor(request.user):
+            return _forbidden()
+        found = _supervised_review(request, pk)
+        language = "en" if request.query_params.get("lang") == "en" else "zh-hans"
+        response = HttpResponse(review_pdf(review.review_detail(found), language=language),
+                                content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="case-review-{found.pk}-{language[:2]}.pdf"'
         return response
 
 

@@ -208,6 +208,18 @@ def test_the_report_is_an_xlsx_with_one_row_per_file(review, officers):
         assert numbers == review.sample
 
 
+def test_the_report_is_also_a_pdf_in_zh_and_en(review, officers):
+    import subprocess
+
+    supervisor = client_for(officers["supervisor"].user)
+    for lang in ("zh", "en"):
+        response = supervisor.get(f"/api/v1/case-reviews/{review.pk}/report.pdf?lang={lang}")
+        assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+    text = subprocess.run(["pdftotext", "-", "-"], input=supervisor.get(
+        f"/api/v1/case-reviews/{review.pk}/report.pdf?lang=zh").content, capture_output=True).stdout.decode()
+    assert review.sample[0] in text and "案卷评查报告" in text
+
+
 def test_only_supervisors_create_reviews(officers, applicant, catalog):
     body = {"start": "2025-01-01", "end": "2025-12-31", "sample_size": 15}
     assert client_for(officers["reviewer"].user).post("/api/v1/case-reviews/", body, format="json").status_code == 403
