@@ -23,7 +23,7 @@ from services.catalog.forms import form_schema, validate_form
 from services.catalog.points import work_permit_points
 from services.selectors import published_service_types
 
-from . import correction, selectors, workflow
+from . import correction, queues, selectors, workflow
 from .api.serializers import application_payload, detail_extensions, log_rows, status_payload, summary_payload
 from .constants import DECIDED_STATES, FINAL_STATES, CaseVerb, State
 from .documents import notice_pdf
@@ -665,13 +665,21 @@ def workbench(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     if query:
         queue = queue.filter(Q(case_number__icontains=query) | Q(applicant__name__icontains=query))
-    page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [summary_payload(a, on=on) for a in page]
+    cursor = request.GET.get("cursor", "")
+    try:
+        page = queues.queue_page(queue, cursor=cursor, size=PAGE_SIZE)
+    except ValueError:  # a damaged link: start again from the first page
+        cursor, page = "", queues.queue_page(queue, size=PAGE_SIZE)
+    count = None
+    if not cursor:
+        at_least, exact = queues.queue_count_capped(queue)
+        count = {"n": at_least, "exact": exact}
     keep = request.GET.copy()
     keep.pop("page", None)
+    keep.pop("cursor", None)
     return _render(request, "licensing/workbench.html", {
-        "officer": officer, "form": form, "page": page, "rows": rows, "query": query,
-        "querystring": keep.urlencode(), "roles": officer_roles(request.user),
+        "officer": officer, "form": form, "page": page, "rows": queues.queue_rows(page.rows, on=on),
+        "query": query, "count": count, "querystring": keep.urlencode(), "roles": officer_roles(request.user),
     })
 
 

@@ -5,19 +5,20 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from licensing import selectors, workflow
+from licensing import queues, selectors, workflow
 from licensing.models import Application
 from licensing.permissions import officer_of
 from services.selectors import service_type_current
@@ -106,14 +107,38 @@ class CommitmentView(APIView):
                         status=status.HTTP_201_CREATED)
 
 
+class QueuePagination(BasePagination):
+    """The queue's keyset envelope, for the schema: the view pages with licensing.queues (cursor in
+    the `next` and `previous` links, as DRF's CursorPagination; no count of the whole queue)."""
+
+    def get_paginated_response_schema(self, schema):
+        link = {"type": "string", "nullable": True, "format": "uri",
+                "example": "https://tongban.example/api/v1/queue/?cursor=MjAyNi0wMS0wNXwxMjN8"}
+        return {"type": "object", "required": ["count", "count_at_least", "next", "previous", "results"],
+                "properties": {
+                    "count": {"type": "integer", "nullable": True,
+                              "description": f"cases in the queue, on the first page when at most "
+                                             f"{queues.QUEUE_COUNT_CAP}; null otherwise"},
+                    "count_at_least": {"type": "integer", "nullable": True,
+                                       "description": f"on the first page: the count, capped at "
+                                                      f"{queues.QUEUE_COUNT_CAP}; null on later pages"},
+                    "next": link, "previous": link, "results": schema}}
+
+    def get_schema_operation_parameters(self, view):
+        return [{"name": "cursor", "required": False, "in": "query", "schema": {"type": "string"},
+                 "description": "the cursor of a `next` or `previous` link"}]
+
+
 class QueueView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = QueuePagination  # the schema shows the keyset envelope
 
     @extend_schema(
         parameters=[OpenApiParameter("stage", str, enum=list(selectors.STAGES)),
                     OpenApiParameter("service", str), OpenApiParameter("warning", str, enum=["green", "yellow", "red"]),
                     OpenApiParameter("mine", bool)],
-        responses=s.ApplicationSummaryOutput(many=True), summary="The officer's queue, nearest due first",
+        responses=s.ApplicationSummaryOutput(many=True),
+        summary="The officer's queue, nearest due first (keyset pages: follow `next`)",
     )
     def get(self, request: Request) -> Response:
         if officer_of(request.user) is None:
@@ -125,15 +150,32 @@ class QueueView(APIView):
             errors["stage"] = [_("可选值：%s") % ", ".join(selectors.STAGES)]
         if params.get("warning") and params["warning"] not in ("green", "yellow", "red"):
             errors["warning"] = [_("可选值：green, yellow, red")]
+        if "page" in params:
+            errors["page"] = [_("队列按游标分页：请使用 next、previous 链接中的 cursor。")]
+        cursor = params.get("cursor", "")
+        if cursor:
+            try:
+                queues.QueuePosition.decode(cursor)
+            except ValueError:
+                errors["cursor"] = [_("无效的游标。")]
         if errors:
             raise ValidationError(errors)
         today = timezone.localdate()
         queue = selectors.queue_for_officer(user=request.user, on=today, stage=params.get("stage", ""),
                                             service=params.get("service", ""), warning=params.get("warning", ""),
                                             mine=params.get("mine") in ("1", "true"))
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(queue, request, view=self)
-        return paginator.get_paginated_response([s.summary_payload(a, on=today) for a in page])
+        page = queues.queue_page(queue, cursor=cursor)
+        count = at_least = None
+        if not cursor:
+            at_least, exact = queues.queue_count_capped(queue)
+            count = at_least if exact else None
+        url = request.build_absolute_uri()
+        return Response({
+            "count": count, "count_at_least": at_least,
+            "next": replace_query_param(url, "cursor", page.next) if page.next else None,
+            "previous": replace_query_param(url, "cursor", page.previous) if page.previous else None,
+            "results": queues.queue_rows(page.rows, on=today),
+        })
 
 
 class StatusView(APIView):
