@@ -42,6 +42,7 @@ urlpatterns = [
     path("", include("licensing.urls")),
     path("", include("licensing.metrics.urls")),
     path("", include("certificates.urls")),
+    path("", include("aftercare.urls")),
     path("", include("supervision.urls")),
 ]
 

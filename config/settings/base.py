@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "services.context_processors.staff",
                 "licensing.context_processors.nav",
+                "aftercare.context_processors.nav",
                 "config.context_processors.identity",
             ],
         },
