@@ -176,6 +176,20 @@ def test_every_staffed_assignment_is_an_inspection_task_and_the_draw_is_logged(d
     assert verify_subject(subject) is None
 
 
+def test_an_edited_draw_in_the_log_is_detected(drawn):
+    from django.db import connection
+
+    subject = f"plan:{drawn['plan'].pk}"
+    row = SupervisionLogEntry.objects.get(subject=subject, verb="draw")
+    changed = dict(row.data, selected_targets=list(reversed(row.data["selected_targets"])))
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE supervision_supervisionlogentry SET data = %s WHERE id = %s",
+                       [json.dumps(changed), row.pk])
+    assert verify_subject(subject) == (row.seq, "content does not match its hash")
+    with pytest.raises(PermissionError):
+        SupervisionLogEntry.objects.filter(pk=row.pk).update(verb="x")
+
+
 def test_verify_draw_accepts_the_published_json_and_rejects_a_changed_one(drawn, tmp_path, capsys):
     path = tmp_path / "draw.json"
     path.write_text(json.dumps(drawn["published"], ensure_ascii=False), encoding="utf-8")
