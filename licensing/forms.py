@@ -6,12 +6,14 @@ The forms only shape and pre-check input; the workflow service functions decide.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from services.catalog.forms import form_schema
+from services.catalog.countries import country_choices, country_name
+from services.catalog.forms import form_schema, normalise_data
 
 from .constants import SPECIES, Degree, Environment
 from .correction import DATA as DATA_ITEM
@@ -32,9 +34,9 @@ HINTS = {
     "credit_code": _("18位，含校验位"),
     "employer_credit_code": _("18位，含校验位"),
     "contact_phone": _("例如 0871-12345678 或 13800000000"),
-    "nationality": _("三位大写字母，例如 DEU、USA、GBR"),
-    "passport_number": _("大写字母和数字"),
-    "passport_expiry": _("须在6个月以上"),
+    "nationality": _("输入国名（中文或英文）或三位字母代码筛选，例如 德国、Germany、DEU"),
+    "passport_number": _("字母和数字，与护照一致；小写字母会自动转为大写"),
+    "passport_expiry": _("保存时须距今6个月以上"),
     "annual_salary_cny": _("人民币元，税前"),
 }
 SCOPE_ROWS = 3
@@ -61,6 +63,8 @@ def enum_label(field: str, value) -> str:
     if field == "species":
         zh, en = SPECIES.get(value, (value, value))
         return en if english else str(zh)
+    if field == "nationality":
+        return f"{country_name(value, english=english)} ({value})"
     return str(value)
 
 
@@ -88,7 +92,7 @@ def value_text(field: str, value) -> str:
         return ""
     if field == "scope":
         return scope_text(value)
-    if field in ("city", "highest_degree"):
+    if field in ("city", "highest_degree", "nationality"):
         return enum_label(field, value)
     return str(value)
 
@@ -139,8 +143,22 @@ class ApplicationDataForm(forms.Form):
     def is_editable(self, name: str) -> bool:
         return self.editable is None or name in self.editable
 
+    def clean_passport_number(self) -> str:
+        return normalise_data({"passport_number": self.cleaned_data.get("passport_number") or ""})["passport_number"]
+
     # building ---------------------------------------------------------------------------------------
     def _field(self, name: str, prop: dict) -> forms.Field:
+        if name == "nationality":
+            choices = list(country_choices(english=is_en()))
+            saved = self.saved.get("nationality")
+            if saved and saved not in prop["enum"]:
+                choices.append((saved, saved))  # a code stored before the list was kept stays selectable
+            # config/static/js/searchable-select.js adds a filter box (the plain select works without it).
+            return forms.ChoiceField(required=False, choices=[("", "—"), *choices],
+                                     widget=forms.Select(attrs={
+                                         "data-searchable": "countries",
+                                         "data-filter-label": _("按国名或代码筛选"),
+                                         "data-filter-count": _("%s 个国家符合")}))
         if "enum" in prop:
             return forms.ChoiceField(required=False, choices=[("", "—")] + [
                 (value, enum_label(name, value)) for value in prop["enum"]])
@@ -267,10 +285,15 @@ class UploadForm(forms.Form):
     file = forms.FileField(label=_("选择文件"), required=True, allow_empty_file=True,
                            error_messages={"required": _("请选择要上传的文件。")})
     document_date = forms.DateField(label=_("出具日期"), required=False, widget=DateInput())
+    confirm_duplicate = forms.BooleanField(
+        label=_("我确认：同一份文件确实同时作为这两项材料提交"), required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, material, **kwargs):
+    def __init__(self, *args, material, duplicates: dict[str, str] | None = None, **kwargs):
+        """`duplicates`: SHA-256 → name of another material of the filing that already holds that file."""
         super().__init__(*args, **kwargs)
         self.material = material
+        self.duplicates = duplicates or {}
+        self.duplicate_of = ""
         if material.max_age_days:
             self.fields["document_date"].required = True
             self.fields["document_date"].error_messages["required"] = _("请填写文件的出具日期。")
@@ -280,6 +303,25 @@ class UploadForm(forms.Form):
             del self.fields["document_date"]
         accept = {"pdf": ".pdf,application/pdf", "jpeg": ".jpg,.jpeg,image/jpeg", "png": ".png,image/png"}
         self.fields["file"].widget.attrs["accept"] = ",".join(accept[t] for t in material.file_types if t in accept)
+
+    def clean(self):
+        """The same file for two materials is usually a slip: say so, and take it only once confirmed."""
+        cleaned = super().clean()
+        uploaded = cleaned.get("file")
+        if uploaded is None or not self.duplicates:
+            return cleaned
+        digest = hashlib.sha256()
+        for chunk in uploaded.chunks():
+            digest.update(chunk)
+        uploaded.seek(0)
+        other = self.duplicates.get(digest.hexdigest())
+        if other and not cleaned.get("confirm_duplicate"):
+            self.duplicate_of = other
+            field = self.fields["confirm_duplicate"]
+            field.widget = forms.CheckboxInput()
+            field.help_text = _("确认后请重新选择文件并上传；如果选错了文件，请选择正确的文件。")
+            self.add_error("file", _("这个文件与“%(other)s”已上传的文件完全相同（SHA-256 相同）。") % {"other": other})
+        return cleaned
 
 
 class DeclarationForm(forms.Form):

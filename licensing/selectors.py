@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import get_language
 
-from .constants import OPEN_STATES, Stage, State
+from .constants import OPEN_STATES, Stage, State, SubmissionKind
 from .models import Application, CaseLogEntry, MaterialSubmission
 from .permissions import officer_of, officer_roles
 
@@ -107,3 +108,11 @@ def unread_notifications(*, user) -> int:
     from .models import Notification
 
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def uploaded_elsewhere(*, application: Application, material) -> dict[str, str]:
+    """SHA-256 → name of every other material of the filing whose current upload is that file."""
+    english = (get_language() or "").startswith("en")
+    rows = (MaterialSubmission.objects.filter(application=application, superseded=False, kind=SubmissionKind.UPLOAD)
+            .exclude(material=material).select_related("material"))
+    return {row.sha256: (row.material.name_en if english else row.material.name_zh) for row in rows}

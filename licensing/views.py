@@ -486,7 +486,8 @@ def application_material(request: HttpRequest, pk: int, code: str) -> HttpRespon
                 workflow.commitment_sign(application=application, material_code=code, actor=request.user)
                 messages.success(request, _("已签署承诺书。"))
                 return redirect("application-detail", pk=pk)
-            form = UploadForm(request.POST, request.FILES, material=material)
+            form = UploadForm(request.POST, request.FILES, material=material,
+                              duplicates=selectors.uploaded_elsewhere(application=application, material=material))
             if form.is_valid():
                 workflow.material_upload(application=application, material_code=code,
                                          uploaded=form.cleaned_data["file"],

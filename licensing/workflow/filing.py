@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from services import selectors as catalog
-from services.catalog.forms import validate_form
+from services.catalog.forms import normalise_data, validate_form
 from services.catalog.points import work_permit_points
 from services.constants import MaterialMode
 from services.models import Material, ServiceType
@@ -39,6 +39,7 @@ def _case_number(pk: int, on: dt.date) -> str:
 @transaction.atomic
 def application_create(*, applicant: Applicant, service_type: ServiceType, data: dict, actor,
                        original_licence_number: str | None = None) -> Application:
+    data = normalise_data(data)
     errors = validate_form(service_type.code, data, complete=False, today=today())
     if errors:
         raise Invalid(_("申请信息有误。"), errors={"data": errors})
@@ -75,7 +76,7 @@ def application_update_data(*, application: Application, data: dict, actor,
         licence_errors = check_original_licence(application=application, on=today())
         if licence_errors:
             raise Invalid(_("原许可证有误。"), errors=licence_errors)
-    merged = {**application.data, **data}
+    merged = {**application.data, **normalise_data(data)}
     merged = {k: v for k, v in merged.items() if v not in (None, "")}
     errors = validate_form(application.service_type.code, merged, complete=False, today=today())
     if errors:

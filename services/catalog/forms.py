@@ -10,6 +10,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from django.utils.translation import gettext as _
 
+from services.catalog.countries import country_codes
 from services.catalog.points import age_on
 from services.validators import is_valid_credit_code
 
@@ -61,8 +62,9 @@ PERSON_PROPERTIES = {
     "employer_credit_code": _text("用人单位统一社会信用代码", "Employer's unified social credit code", 18,
                                   pattern=CREDIT_CODE_PATTERN),
     "full_name": _text("外籍人员姓名（与护照一致）", "Full name (as in the passport)", 120),
-    "nationality": {"type": "string", "pattern": "^[A-Z]{3}$", "title": "国籍（ISO 3166 三位字母代码）",
-                    "x-title-en": "Nationality (ISO 3166 alpha-3)"},
+    # Stored as the ISO 3166-1 alpha-3 code, as before; the page offers the countries by name.
+    "nationality": {"type": "string", "enum": list(country_codes()), "title": "国籍",
+                    "x-title-en": "Nationality", "description": "ISO 3166-1 alpha-3"},
     "passport_number": _text("护照号码", "Passport number", 20, pattern="^[A-Z0-9]{5,20}$"),
     "passport_expiry": {"type": "string", "format": "date", "title": "护照有效期至", "x-title-en": "Passport expiry"},
     "birth_date": {"type": "string", "format": "date", "title": "出生日期", "x-title-en": "Date of birth"},
@@ -119,6 +121,19 @@ def form_schema(code: str) -> dict:
     return deepcopy(FORMS[code])
 
 
+def normalise_data(data: dict) -> dict:
+    """What an applicant types, in the stored form: a passport number in upper case without spaces, a
+    nationality code in upper case. Anything else is returned as it came."""
+    if not isinstance(data, dict):
+        return data
+    normalised = dict(data)
+    for field in ("passport_number", "nationality"):
+        value = normalised.get(field)
+        if isinstance(value, str):
+            normalised[field] = "".join(value.split()).upper()
+    return normalised
+
+
 def _path(error) -> str:
     parts = [str(p) for p in error.absolute_path]
     if error.validator == "required":
@@ -167,8 +182,11 @@ def validate_form(code: str, data: dict, *, complete: bool, today: dt.date) -> d
         value = data.get(field)
         if isinstance(value, str) and field not in errors and value and not is_valid_credit_code(value):
             errors[field] = [_("统一社会信用代码校验位不正确（GB 32100）。")]
-    if complete and not errors:
-        errors.update(_person_checks(data, today) if "passport_expiry" in data else {})
+    # Checks a single field allows are made whenever it is saved (a draft too), so the task list never
+    # says "done" for data that submitting would refuse.
+    for field, messages in _person_checks(data, today).items():
+        if field not in errors:
+            errors[field] = messages
     return errors
 
 
@@ -183,13 +201,21 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     raise ValueError(day)
 
 
+def _date_or_none(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None  # the schema's format check names it
+
+
 def _person_checks(data: dict, today: dt.date) -> dict[str, list[str]]:
+    """The passport's remaining validity and the holder's age, each checked when its field is present."""
     errors: dict[str, list[str]] = {}
-    expiry = dt.date.fromisoformat(data["passport_expiry"])
-    if expiry < _add_months(today, 6):
-        errors["passport_expiry"] = [_("护照有效期须在6个月以上。")]
-    birth = dt.date.fromisoformat(data["birth_date"])
-    age = age_on(birth, today)
-    if not 18 <= age <= 70:
+    expiry = _date_or_none(data.get("passport_expiry"))
+    if expiry is not None and expiry < _add_months(today, 6):
+        errors["passport_expiry"] = [_("护照有效期须在6个月以上（至少到 %(day)s）。") % {
+            "day": _add_months(today, 6).isoformat()}]
+    birth = _date_or_none(data.get("birth_date"))
+    if birth is not None and not 18 <= age_on(birth, today) <= 70:
         errors["birth_date"] = [_("年龄须在18至70周岁之间。")]
     return errors

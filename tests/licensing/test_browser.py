@@ -58,7 +58,8 @@ def upload_or_sign(page, base: str, application: Application, *, shot_name: str 
             page.set_input_files("input[type=file]", files=[{
                 "name": f"{material.code}.{'pdf' if pdf else 'jpg'}",
                 "mimeType": "application/pdf" if pdf else "image/jpeg",
-                "buffer": PDF_BYTES if pdf else JPEG_BYTES}])
+                # One file per material: the same file for two materials asks for a confirmation first.
+                "buffer": (PDF_BYTES if pdf else JPEG_BYTES) + f"\n% {material.code}\n".encode()}])
             if material.max_age_days:
                 page.fill("#id_document_date", today)
             submit(page, page.get_by_role("button", name="上传", exact=True))

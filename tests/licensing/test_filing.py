@@ -178,13 +178,11 @@ def test_applicants_list_only_their_own_and_officers_their_authoritys(file_appli
 
 
 def test_passport_must_be_valid_for_six_more_months(file_application):
-    with at(D(2025, 9, 26)):
-        from licensing import workflow
-        from services.selectors import service_type_current
+    from licensing import workflow
 
-        app = file_application(on=D(2025, 9, 26), service="foreign-talent-one-stop", submit=False,
-                               data=person_data(passport_expiry="2026-02-01"))
-        with pytest.raises(workflow.Invalid) as excinfo:
-            workflow.application_submit(application=app, actor=app.applicant.user)
-        assert any(m["item"] == "data.passport_expiry" for m in excinfo.value.errors["missing"])
-        assert service_type_current(code="foreign-talent-one-stop")
+    # Saved while it had 6 months left (2026-04-01 on 2025-09-26); submitted once it no longer has.
+    app = file_application(on=D(2025, 9, 26), service="foreign-talent-one-stop", submit=False,
+                           data=person_data(passport_expiry="2026-04-01"))
+    with at(D(2025, 10, 15)), pytest.raises(workflow.Invalid) as excinfo:
+        workflow.application_submit(application=app, actor=app.applicant.user)
+    assert any(m["item"] == "data.passport_expiry" for m in excinfo.value.errors["missing"])

@@ -34,7 +34,8 @@ def details_post(data: dict, *, next_: str = "tasks") -> dict:
 
 
 def upload_body(material) -> dict:
-    content = PNG_BYTES if "pdf" not in material.file_types else PDF_BYTES
+    # One file per material: the same file for two materials asks for a confirmation first.
+    content = (PNG_BYTES if "pdf" not in material.file_types else PDF_BYTES) + f"\n% {material.code}\n".encode()
     body = {"action": "upload", "file": SimpleUploadedFile(f"{material.code}.pdf", content)}
     if material.max_age_days:
         body["document_date"] = DAY.isoformat()
@@ -172,8 +173,8 @@ def test_stale_document_date_is_refused(applicant_client, file_application):
     app = file_application(submit=False)
     url = reverse("application-material", args=[app.pk, "environment-report"])
     with at(DAY):
-        response = applicant_client.post(url, {"action": "upload", "file": SimpleUploadedFile("r.pdf", PDF_BYTES),
-                                               "document_date": "2024-01-01"})
+        response = applicant_client.post(url, {"action": "upload", "document_date": "2024-01-01",
+                                               "file": SimpleUploadedFile("r.pdf", PDF_BYTES + b"% new report\n")})
     assert response.status_code == 400
     assert 'href="#id_document_date"' in response.content.decode()
 
