@@ -13,4 +13,5 @@ urlpatterns = [
     # public (双随机、一公开)
     path("inspection-draws/", views.public_draws, name="public-draws"),
     path("inspection-draws/<int:pk>/", views.public_draw, name="public-draw"),
+    path("case-reviews/<int:pk>/", views.public_review, name="public-review"),
 ]

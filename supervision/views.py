@@ -158,7 +158,16 @@ def public_draw(request: HttpRequest, pk: int) -> HttpResponse:
 
 def public_draws(request: HttpRequest) -> HttpResponse:
     plans = InspectionPlan.objects.select_related("item", "authority").order_by("-year", "-created_at")
-    return render(request, "supervision/public_draws.html", {"plans": plans})
+    reviews = CaseReview.objects.select_related("authority").order_by("-created_at")
+    return render(request, "supervision/public_draws.html", {"plans": plans, "reviews": reviews})
+
+
+def public_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """A case-file review's sample in public: the case numbers only, no personal data."""
+    found = get_object_or_404(CaseReview.objects.select_related("authority"), pk=pk)
+    return render(request, "supervision/public_review.html", {
+        "review": found, "record": review.public_review(found),
+        "json_url": request.build_absolute_uri(f"/api/v1/public/case-reviews/{found.pk}/")})
 
 
 # --- inspections -------------------------------------------------------------------------------------

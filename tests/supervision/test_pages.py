@@ -142,3 +142,25 @@ def test_the_script_on_the_public_page_recomputes_the_published_draw(client, dra
     (tmp_path / "draw.json").write_text(json.dumps(published), encoding="utf-8")
     assert subprocess.run([sys.executable, "recompute.py", "draw.json"], cwd=tmp_path,
                           capture_output=True).returncode != 0
+
+
+def test_the_public_review_page_lists_the_sample_without_personal_data(client, officers, file_application):
+    from licensing import workflow
+    from tests.licensing.conftest import recommend
+
+    app = file_application(on=dt.date(2025, 3, 3))
+    with at(dt.date(2025, 3, 4)):
+        workflow.application_accept(application=app, actor=officers["intake"].user)
+        recommend(app, officers["reviewer"])
+        workflow.application_approve(application=app, actor=officers["approver"].user, opinion="符合条件")
+    _login(client, officers["supervisor"].user)
+    with at(dt.date(2026, 1, 10)):
+        client.post("/supervision/", {"kind": "review", "review-start": "2025-01-01", "review-end": "2025-12-31",
+                                      "review-sample_size": 5})
+        review = CaseReview.objects.get()
+        client.post(f"/supervision/reviews/{review.pk}/", {"act": "draw"})
+    client.logout()
+    page = client.get(f"/case-reviews/{review.pk}/").content.decode()
+    assert app.case_number in page and review.seed_commitment in page
+    assert app.applicant.name not in page and app.data["credit_code"] not in page
+    assert f"/case-reviews/{review.pk}/" in client.get("/inspection-draws/").content.decode()
