@@ -1,9 +1,12 @@
 """Admin for the inspection list (versioned, with its check points), the directories and the
 records; draws, inspections and the supervision log are read-only here."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
+from .constants import ItemStatus
 from .models import (
     CaseReview,
     CheckPoint,
@@ -15,19 +18,65 @@ from .models import (
     ManualTarget,
     SupervisionLogEntry,
 )
+from .services import inspection_item_new_version, inspection_item_publish
+
+
+def _frozen(obj) -> bool:
+    return obj is not None and obj.status != ItemStatus.DRAFT
 
 
 class CheckPointInline(admin.TabularInline):
+    """A published version's check points are shown, never changed."""
+
     model = CheckPoint
     extra = 1
+
+    def has_add_permission(self, request, obj=None):
+        return not _frozen(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not _frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not _frozen(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(InspectionItem)
 class InspectionItemAdmin(admin.ModelAdmin):
+    """Versioned like the catalog: a published version is frozen; copy it into a draft to change it."""
+
     list_display = ["name_zh", "code", "version", "status", "licence_kinds"]
     list_filter = ["status"]
     search_fields = ["code", "name_zh", "name_en"]
     inlines = [CheckPointInline]
+    readonly_fields = ["status"]
+    actions = ["publish", "new_version"]
+
+    def has_change_permission(self, request, obj=None):
+        return not _frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not _frozen(obj) and super().has_delete_permission(request, obj)
+
+    @admin.action(description=_("发布所选草稿版本"))
+    def publish(self, request, queryset):
+        for item in queryset:
+            try:
+                inspection_item_publish(item=item)
+            except ValidationError as exc:
+                self.message_user(request, f"{item}: {'；'.join(exc.messages)}", messages.ERROR)
+            else:
+                self.message_user(request, _("已发布：%s") % item, messages.SUCCESS)
+
+    @admin.action(description=_("复制为新版本（草稿）"))
+    def new_version(self, request, queryset):
+        for item in queryset:
+            try:
+                draft = inspection_item_new_version(item=item)
+            except ValidationError as exc:
+                self.message_user(request, f"{item}: {'；'.join(exc.messages)}", messages.ERROR)
+            else:
+                self.message_user(request, _("已创建草稿：%s") % draft, messages.SUCCESS)
 
 
 class DeclaredInterestInline(admin.TabularInline):

@@ -34,6 +34,7 @@ from .constants import (
 )
 from .log import log_append, plan_subject
 from .models import (
+    CheckPoint,
     Inspection,
     InspectionAttachment,
     InspectionItem,
@@ -331,3 +332,36 @@ def inspection_start_sanction(*, inspection: Inspection, actor, action: str, leg
             raise error from exc
         done.append(certificate.number)
     return done
+
+
+class ItemFrozen(ValidationError):
+    """A published inspection item is not edited: draft a new version."""
+
+
+@transaction.atomic
+def inspection_item_new_version(*, item: InspectionItem) -> InspectionItem:
+    """Copy an item with its check points into a new draft version; plans keep the version they name."""
+    if InspectionItem.objects.filter(code=item.code, status=ItemStatus.DRAFT).exists():
+        raise ItemFrozen(_("已有未发布的草稿版本，请先编辑或发布它。"))
+    latest = InspectionItem.objects.filter(code=item.code).order_by("-version").first()
+    points = list(item.check_points.all())
+    draft = InspectionItem.objects.create(
+        code=item.code, version=latest.version + 1, status=ItemStatus.DRAFT, name_zh=item.name_zh,
+        name_en=item.name_en, licence_kinds=item.licence_kinds, legal_basis=item.legal_basis, order=item.order)
+    CheckPoint.objects.bulk_create(CheckPoint(item=draft, code=p.code, name_zh=p.name_zh, name_en=p.name_en,
+                                              order=p.order) for p in points)
+    return draft
+
+
+@transaction.atomic
+def inspection_item_publish(*, item: InspectionItem) -> InspectionItem:
+    """Publish a draft (it needs check points) and retire the version it replaces."""
+    item = InspectionItem.objects.select_for_update().get(pk=item.pk)
+    if item.status != ItemStatus.DRAFT:
+        raise ItemFrozen(_("该版本已发布，不能再次发布。"))
+    if not item.check_points.exists():
+        raise ItemFrozen(_("检查事项至少要有一个检查要点。"))
+    InspectionItem.objects.filter(code=item.code, status=ItemStatus.PUBLISHED).update(status=ItemStatus.RETIRED)
+    item.status = ItemStatus.PUBLISHED
+    item.save(update_fields=["status"])
+    return item

@@ -186,3 +186,36 @@ def test_a_non_compliant_result_starts_the_licences_suspension_or_revocation_pro
     assert proposal.status_code == 200
     certificate.refresh_from_db()
     assert certificate.revocation_proposed_by_id == officers["reviewer"].user_id
+
+
+def test_inspection_items_are_versioned_and_a_plan_keeps_its_version(plan, officers, client):
+    from supervision.models import InspectionItem
+    from supervision.services import ItemFrozen, inspection_item_new_version, inspection_item_publish
+
+    published = plan.item
+    draft = inspection_item_new_version(item=published)
+    assert draft.version == published.version + 1 and draft.check_points.count() == len(POINTS)
+    with pytest.raises(ItemFrozen):
+        inspection_item_new_version(item=published)
+    draft.check_points.filter(code="welfare-ethics").delete()
+    inspection_item_publish(item=draft)
+    published.refresh_from_db()
+    assert published.status == "retired"
+    codes = [i["code"] for i in client_for(None).get("/api/v1/inspection-items/").json()]
+    assert codes.count(published.code) == 1
+    item = next(i for i in client_for(None).get("/api/v1/inspection-items/").json() if i["code"] == published.code)
+    assert item["version"] == draft.version and "welfare-ethics" not in [p["code"] for p in item["check_points"]]
+    # The plan drawn under the earlier version still asks for its eight check points.
+    inspection, leader, _ = _task(plan)
+    with at(dt.date(2026, 3, 12)):
+        response = client_for(leader).post(f"/api/v1/inspections/{inspection.pk}/record/", {
+            "inspected_on": "2026-03-12", "findings": findings(), "conclusion": "compliant"}, format="json")
+    assert response.status_code == 201
+    admin_user = officers["supervisor"].user
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    assert client.get(f"/admin/supervision/inspectionitem/{published.pk}/change/").status_code == 200
+    response = client.post(f"/admin/supervision/inspectionitem/{published.pk}/change/", {"name_zh": "改"})
+    assert response.status_code == 403
+    assert InspectionItem.objects.get(pk=published.pk).name_zh != "改"
