@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,7 +20,7 @@ from licensing.permissions import officer_of, officer_roles
 from licensing.workflow import Invalid, WorkflowError
 
 from . import review, selectors, services
-from .constants import MANUAL_ITEMS, Conclusion, FindingResult, Grade, InspectionStatus
+from .constants import MANUAL_ITEMS, Conclusion, FindingResult, Grade, InspectionKind, InspectionStatus
 from .exports import check_label, review_xlsx
 from .models import CaseReview, Inspection, InspectionPlan
 
@@ -95,14 +96,15 @@ def home(request: HttpRequest) -> HttpResponse:
             plan_form = form
         else:
             review_form = form
-    plans = list(InspectionPlan.objects.filter(authority_id=officer.authority_id).select_related("item"))
+    plans = list(InspectionPlan.objects.filter(authority_id=officer.authority_id).select_related("item")
+                 .annotate(task_count=Count("inspections")))
     inspections = list(Inspection.objects.filter(plan__authority_id=officer.authority_id).exclude(
         status=InspectionStatus.PENDING))
     late = [i for i in inspections if selectors.publication_late(i, today=today)]
     for plan in plans:
         plan.late = sum(1 for i in late if i.plan_id == plan.pk)
         plan.published = sum(1 for i in inspections if i.plan_id == plan.pk and i.status == InspectionStatus.PUBLISHED)
-        plan.tasks = Inspection.objects.filter(plan=plan).count()
+        plan.tasks = plan.task_count
     reviews = CaseReview.objects.filter(authority_id=officer.authority_id)
     errors = _error_list(plan_form) + _error_list(review_form) if status == 400 else []
     return render(request, "supervision/home.html", {
@@ -120,6 +122,8 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for inspection in inspections:
         inspection.late = selectors.publication_late(inspection, today=today)
         inspection.days_left = selectors.publication_days_left(inspection, today=today)
+        inspection.follow_up_late = (inspection.kind == InspectionKind.FOLLOW_UP and inspection.due_on is not None
+                                     and inspection.status == InspectionStatus.PENDING and today > inspection.due_on)
     return render(request, "supervision/plan.html", {
         "plan": plan, "draw": selectors.public_draw(plan), "inspections": inspections, "today": today})
 
