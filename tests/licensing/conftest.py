@@ -13,9 +13,25 @@ from services.constants import MaterialMode
 from services.selectors import service_type_current
 from tests.factories import ApplicantFactory, make_officer
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPEG_BYTES = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+def _minimal_files() -> tuple[bytes, bytes, bytes]:
+    """A real one-page PDF, PNG and JPEG (uploads are parsed and images re-encoded, so fakes fail)."""
+    import io
+
+    from PIL import Image
+    from pypdf import PdfWriter
+
+    writer, pdf = PdfWriter(), io.BytesIO()
+    writer.add_blank_page(width=595, height=842)
+    writer.write(pdf)
+    images = []
+    for kind in ("PNG", "JPEG"):
+        out = io.BytesIO()
+        Image.new("RGB", (8, 8), (200, 30, 30)).save(out, format=kind)
+        images.append(out.getvalue())
+    return pdf.getvalue(), images[0], images[1]
+
+
+PDF_BYTES, PNG_BYTES, JPEG_BYTES = _minimal_files()
 
 
 def pdf_file(name: str = "doc.pdf") -> SimpleUploadedFile:
