@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "csp",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -64,6 +65,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Permissions-Policy everywhere; Cache-Control: no-store on personal answers (config/headers.py).
+    "config.headers.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a lock-out flagged during authentication into its response (services.accounts).
@@ -165,6 +169,29 @@ TONGBAN_TRUSTED_PROXIES = env_list("TONGBAN_TRUSTED_PROXIES")
 # API token lifetimes in hours: officers (and staff) 12, applicants 30 days.
 TONGBAN_TOKEN_HOURS_OFFICER = float(os.environ.get("TONGBAN_TOKEN_HOURS_OFFICER", "12"))
 TONGBAN_TOKEN_HOURS_APPLICANT = float(os.environ.get("TONGBAN_TOKEN_HOURS_APPLICANT", str(30 * 24)))
+
+# Content-Security-Policy (django-csp): scripts only from our own static files (no inline script: the
+# few page scripts live in config/static/js/), nothing embeds our pages, forms post only to us.
+# Inline style attributes remain in a few templates and in Swagger UI/Redoc, hence 'unsafe-inline' for styles.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+TONGBAN_PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "magnetometer=(), gyroscope=(), accelerometer=(), display-capture=()"
+)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
