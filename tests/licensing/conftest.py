@@ -13,6 +13,7 @@ from services.constants import MaterialMode
 from services.selectors import service_type_current
 from tests.factories import ApplicantFactory, make_officer
 
+
 def _minimal_files() -> tuple[bytes, bytes, bytes]:
     """A real one-page PDF, PNG and JPEG (uploads are parsed and images re-encoded, so fakes fail)."""
     import io
