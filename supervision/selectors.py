@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.db.models import Prefetch, Q, QuerySet
 
 from certificates.constants import CertificateStatus
@@ -167,8 +168,19 @@ def target_context(code: str, *, authority_id: int, exclude: int | None = None) 
     return {"licences": licences,
             "past_inspections": [{"inspection": p.pk, "year": p.plan.year, "inspected_on": p.inspected_on,
                                   "conclusion": p.conclusion} for p in past],
-            # Annual reports have no model yet (after-approval issue); listed here once they exist.
-            "annual_reports": []}
+            "annual_reports": annual_reports(code, authority_id=authority_id)}
+
+
+def annual_reports(code: str, *, authority_id: int) -> list[dict]:
+    """The holder's annual reports where the after-licence app keeps them (read through the
+    certificates' reverse relation, so supervision imports nothing above it); [] without it."""
+    if not apps.is_installed("aftercare"):
+        return []
+    rows = (Certificate.objects.filter(holder_code=code, authority_id=authority_id, annual_reports__isnull=False)
+            .order_by("-annual_reports__year", "number")
+            .values("number", "annual_reports__year", "annual_reports__state", "annual_reports__filed_at"))
+    return [{"licence": r["number"], "year": r["annual_reports__year"], "state": r["annual_reports__state"],
+             "filed_at": r["annual_reports__filed_at"]} for r in rows]
 
 
 def public_draw(plan: InspectionPlan) -> dict:

@@ -219,3 +219,26 @@ def test_inspection_items_are_versioned_and_a_plan_keeps_its_version(plan, offic
     response = client.post(f"/admin/supervision/inspectionitem/{published.pk}/change/", {"name_zh": "改"})
     assert response.status_code == 403
     assert InspectionItem.objects.get(pk=published.pk).name_zh != "改"
+
+
+def test_the_task_shows_the_holders_annual_reports_where_they_exist(officers, inspectors, licence_holder):
+    from django.apps import apps
+
+    from certificates.models import Certificate
+
+    if not apps.is_installed("aftercare"):
+        pytest.skip("no after-licence app")
+    certificate = Certificate.objects.get(application=licence_holder)
+    apps.get_model("aftercare", "AnnualReport").objects.create(
+        certificate=certificate, number=certificate.number, authority=certificate.authority, year=2025, data={},
+        filed_by=licence_holder.applicant.user, filed_at=certificate.issued_at)
+    supervisor = client_for(officers["supervisor"].user)
+    with at(DRAW_DAY):
+        created = supervisor.post("/api/v1/inspection-plans/", {
+            "year": 2026, "title": "年报", "item": "lab-animal-licence-conditions", "targets_count": 1,
+            "groups": 1, "group_size": 2}, format="json").json()
+        supervisor.post(f"/api/v1/inspection-plans/{created['id']}/draw/")
+        inspection = Inspection.objects.get(plan_id=created["id"])
+        body = supervisor.get(f"/api/v1/inspections/{inspection.pk}/").json()
+    assert [(r["licence"], r["year"]) for r in body["annual_reports"]] == [(certificate.number, 2025)]
+    assert body["target"]["licences"][0]["number"] == certificate.number
