@@ -183,6 +183,23 @@ def check_upload(*, material, uploaded, document_date: dt.date | None, today: dt
     return kind, digest.hexdigest()
 
 
+def minimal_files() -> dict[str, bytes]:
+    """The smallest real file of each kind (a blank one-page PDF, an 8×8 PNG and JPEG), which pass the
+    checks above: what the simulated history uploads."""
+    from PIL import Image
+    from pypdf import PdfWriter
+
+    writer, pdf = PdfWriter(), io.BytesIO()
+    writer.add_blank_page(width=595, height=842)
+    writer.write(pdf)
+    files = {"pdf": pdf.getvalue()}
+    for kind in ("png", "jpeg"):
+        out = io.BytesIO()
+        Image.new("RGB", (8, 8), (200, 30, 30)).save(out, format=kind.upper())
+        files[kind] = out.getvalue()
+    return files
+
+
 def check_document_date(*, material, document_date: dt.date | None, today: dt.date) -> dict[str, list[str]]:
     if not material.max_age_days:
         return {}

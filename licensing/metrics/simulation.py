@@ -41,6 +41,7 @@ from django.test.utils import override_settings
 from licensing import issuance, workflow
 from licensing.constants import FINAL_STATES, State
 from licensing.licences import licences_for
+from licensing.materials import minimal_files
 from licensing.models import Applicant, ApplicantKind, Application
 from services.calendar import get_calendar
 from services.constants import MaterialMode
@@ -49,8 +50,9 @@ from services.selectors import service_type_current
 from services.validators import credit_code_check_char
 
 TZ = ZoneInfo("Asia/Shanghai")
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+# Real minimal files: uploads are parsed and images re-encoded (licensing.materials), so fakes are refused.
+_FILES = minimal_files()
+PDF_BYTES, PNG_BYTES = _FILES["pdf"], _FILES["png"]
 
 # Filings per working day (Poisson): in 2025 about 260 filings, 50 of them one-stop (with 100 tracks).
 ARRIVALS = {
