@@ -58,6 +58,7 @@ run: install system-deps
 	@if [ -f var/legacy_cohort_2022.csv ]; then $(RUN_ENV) $(BIN)/python manage.py import_legacy_cases var/legacy_cohort_2022.csv; fi
 	$(RUN_ENV) $(BIN)/python manage.py simulate_history --from -45 --to today --until today --seed 11 --if-no-open \
 	  --with-certificates --cohort ""
+	$(RUN_ENV) $(BIN)/python manage.py simulate_aftercare
 	$(RUN_ENV) $(BIN)/python manage.py simulate_supervision
 	@echo ""
 	@echo "  Tongban is starting on http://$(HOST):$(PORT)/"
