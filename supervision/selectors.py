@@ -165,7 +165,10 @@ def target_context(code: str, *, authority_id: int, exclude: int | None = None) 
                 .exclude(status=CertificateStatus.SUPERSEDED).order_by("-issued_at")]
     past = (Inspection.objects.filter(target_code=code, status=InspectionStatus.PUBLISHED)
             .exclude(pk=exclude).select_related("plan").order_by("-inspected_on"))
-    return {"licences": licences,
+    grants = [{"case_number": m.application.case_number, "decided_on": m.application.decided_on}
+              for m in ManualTarget.objects.filter(credit_code=code, authority_id=authority_id,
+                                                   application__isnull=False).select_related("application")]
+    return {"licences": licences, "grants": grants,
             "past_inspections": [{"inspection": p.pk, "year": p.plan.year, "inspected_on": p.inspected_on,
                                   "conclusion": p.conclusion} for p in past],
             "annual_reports": annual_reports(code, authority_id=authority_id)}

@@ -48,13 +48,14 @@ def _at(day: dt.date, hour: int = 10):
     return time_machine.travel(dt.datetime.combine(day, dt.time(hour), tzinfo=TZ), tick=False)
 
 
-def _grant_holders(authority: Authority, *, year: int) -> int:
+def _grant_holders(authority: Authority, *, year: int, until: dt.date) -> int:
     """Directory entries for the year's lab animal licence holders without an e-certificate, each
-    naming its latest grant; returns how many were added."""
+    naming its latest grant decided by `until` (the draw date); returns how many were added."""
     added = 0
     grants = (Application.objects.cases().filter(authority=authority, state__in=[State.ISSUED, State.APPROVED],
                                                  service_type__code__in=["lab-animal-production", "lab-animal-use"],
-                                                 decided_on__year=year, certificate__isnull=True)
+                                                 decided_on__year=year, decided_on__lte=until,
+                                                 certificate__isnull=True)
               .order_by("decided_on", "pk"))
     latest: dict[str, Application] = {}
     for grant in grants:
@@ -104,7 +105,7 @@ def simulate_supervision(*, seed: int = 13, targets_count: int = 14, groups: int
     plan = InspectionPlan.objects.filter(authority=authority, year=2025, title=PLAN_TITLE).first()
     if plan is None:
         with transaction.atomic():
-            added = _grant_holders(authority, year=2025)
+            added = _grant_holders(authority, year=2025, until=DRAW_ON)
             result.created.append(f"{added} licence holders added to the target directory")
             _declare_interests(authority, rng)
             with _at(CREATED_ON):

@@ -35,6 +35,9 @@ def _supervisor(request: HttpRequest):
     return officer_of(request.user)
 
 
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what <input type=date> reads
+
+
 class PlanForm(forms.Form):
     year = forms.IntegerField(label=_lazy("年度"), min_value=2000, max_value=2100)
     title = forms.CharField(label=_lazy("名称"), max_length=200)
@@ -51,8 +54,8 @@ class PlanForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    start = forms.DateField(label=_lazy("决定日期自"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_lazy("决定日期至"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_lazy("决定日期自"), widget=DATE)
+    end = forms.DateField(label=_lazy("决定日期至"), widget=DATE)
     sample_size = forms.IntegerField(label=_lazy("抽取案卷数"), min_value=1)
 
 
@@ -188,10 +191,10 @@ def my_inspections(request: HttpRequest) -> HttpResponse:
 
 
 class RecordForm(forms.Form):
-    inspected_on = forms.DateField(label=_lazy("检查日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    inspected_on = forms.DateField(label=_lazy("检查日期"), widget=DATE)
     conclusion = forms.ChoiceField(label=_lazy("结论"), choices=Conclusion.choices, widget=forms.RadioSelect)
     rectify_by = forms.DateField(label=_lazy("整改期限"), required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}), help_text=_lazy("责令整改时填写"))
+                                 widget=DATE, help_text=_lazy("责令整改时填写"))
 
     def __init__(self, *args, points, **kwargs):
         super().__init__(*args, **kwargs)
