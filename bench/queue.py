@@ -137,7 +137,9 @@ def time_queue(username: str, requests: int) -> tuple[tuple[float, float], tuple
     if last:
         floor_params.update(due=last["current_due"] or "", pk=last["id"])
     api_times, floor_times = [], []
-    count = first["count_at_least"] or 0
+    from licensing.selectors import queue_for_officer
+
+    count = queue_for_officer(user=user, on=timezone.localdate()).count()  # for the print, outside the timings
     for i in range(requests):
         variant = VARIANTS[i % 4] if first["next"] else VARIANTS[i % 3]
         started = time.perf_counter()
@@ -168,8 +170,7 @@ def main() -> None:
         for username in ("intake", "reviewer"):
             (p50, p95), (f50, f95), count = time_queue(username, args.requests)
             results[(size, username)] = (p50, p95)
-            shown = f"{count:,}" if count < 1000 else "1,000+"
-            print(f"  queue as {username:<9} ({shown:>6} actionable): p50 {p50:7.2f} ms  p95 {p95:7.2f} ms;  "
+            print(f"  queue as {username:<9} ({count:>6,} actionable): p50 {p50:7.2f} ms  p95 {p95:7.2f} ms;  "
                   f"floor p50 {f50:6.2f} ms  p95 {f95:6.2f} ms;  ratio p95 {p95 / f95:.2f}x (target <= 2x)")
     small, large = min(args.sizes), max(args.sizes)
     if small != large:

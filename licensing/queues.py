@@ -17,7 +17,7 @@ from django.db.models import F, QuerySet
 from services.calendar import get_calendar
 
 from . import clock
-from .constants import State
+from .constants import STATUS_CODES, State
 from .deadlines import decision_limit
 from .models import Application, ClockPause
 
@@ -31,10 +31,6 @@ class QueuePosition:
 
     due: dt.date | None
     pk: int
-
-    @classmethod
-    def of(cls, application: Application) -> QueuePosition:
-        return cls(application.current_due, application.pk)
 
     def encode(self, *, reverse: bool = False) -> str:
         text = f"{self.due.isoformat() if self.due else ''}|{self.pk}|{'r' if reverse else ''}"
@@ -54,16 +50,25 @@ class QueuePosition:
         return position, direction == "r"
 
 
+# The columns a queue row shows, fetched as values: a page builds no model instances.
+ROW_FIELDS = [
+    "id", "case_number", "service_type__code", "service_type__name_zh", "service_type__name_en", "applicant__name",
+    "state", "stage", "category", "acceptance_due", "committed_due", "statutory_due", "issuance_due", "current_due",
+    "yellow_from", "provisional", "accepted_on", "claimed_by_id", "claimed_by__username", "issue_error",
+    "issue_error_permanent", "submitted_at", "parent_id", "parent__case_number",
+]
+
+
 @dataclass
 class QueuePage:
-    rows: list[Application]
+    rows: list[dict]  # ROW_FIELDS of each case, in queue order
     next: str | None  # cursor of the page after, None on the last page
     previous: str | None  # cursor of the page before, None on the first page
 
 
 def queue_page(queue: QuerySet[Application], *, cursor: str = "", size: int = QUEUE_PAGE_SIZE) -> QueuePage:
     """The page of `queue` a cursor names (the first page without one). ValueError for a bad cursor."""
-    queue = queue.select_related("parent__service_type")  # decision_limit of a paused track reads it
+    queue = queue.values(*ROW_FIELDS)
     if not cursor:
         rows, more = queue_keyset_page(queue, size=size)
         return QueuePage(rows, _cursor(rows[-1]) if more else None, None)
@@ -77,8 +82,8 @@ def queue_page(queue: QuerySet[Application], *, cursor: str = "", size: int = QU
                      _cursor(rows[0], reverse=True) if rows else position.encode(reverse=True))
 
 
-def _cursor(application: Application, *, reverse: bool = False) -> str:
-    return QueuePosition.of(application).encode(reverse=reverse)
+def _cursor(row: dict, *, reverse: bool = False) -> str:
+    return QueuePosition(row["current_due"], row["id"]).encode(reverse=reverse)
 
 
 def queue_keyset_page(queue: QuerySet[Application], *, after: QueuePosition | None = None,
@@ -123,68 +128,62 @@ def queue_count_capped(queue: QuerySet[Application], *, cap: int = QUEUE_COUNT_C
     return min(n, cap), n <= cap
 
 
-def queue_remaining_working_days(applications: Sequence[Application], *, on: dt.date) -> dict[int, int | None]:
+def queue_remaining_working_days(rows: Sequence[dict], *, on: dt.date) -> dict[int, int | None]:
     """deadlines.remaining_working_days of a page of rows in one pass: each distinct due date
-    counted once on the calendar, and the pauses of the paused cases (no due date while the clock
-    stands) read in one query."""
+    counted once on the calendar; the paused cases (no due date while the clock stands) read with
+    their service types in one query and their pauses in another."""
     calendar = get_calendar()
     by_due: dict[dt.date, int] = {}
     result: dict[int, int | None] = {}
     paused = []
-    for application in applications:
-        due = application.current_due
+    for row in rows:
+        due = row["current_due"]
         if due:
             if due not in by_due:
                 by_due[due] = calendar.working_days(on, due) if on <= due else -calendar.working_days(due, on)
-            result[application.pk] = by_due[due]
-        elif application.state == State.PAUSED and application.accepted_on:
-            paused.append(application)
+            result[row["id"]] = by_due[due]
+        elif row["state"] == State.PAUSED and row["accepted_on"]:
+            paused.append(row["id"])
         else:
-            result[application.pk] = None
+            result[row["id"]] = None
     if paused:
         pauses: dict[int, list[clock.Pause]] = defaultdict(list)
-        for pk, start, end in (ClockPause.objects.filter(application_id__in=[a.pk for a in paused])
+        for pk, start, end in (ClockPause.objects.filter(application_id__in=paused)
                                .order_by("started_on").values_list("application_id", "started_on", "ended_on")):
             pauses[pk].append(clock.Pause(start, end))
-        for application in paused:
+        for application in (Application.objects.filter(pk__in=paused)
+                            .select_related("service_type", "parent__service_type")):
             committed_days, _statutory = decision_limit(application)
             result[application.pk] = clock.remaining_working_days(calendar, application.accepted_on, committed_days,
                                                                   pauses[application.pk], today=on)
     return result
 
 
-def queue_rows(applications: Sequence[Application], *, on: dt.date, user=None) -> list[dict]:
-    """The rows of a queue page: the list row of serializers.summary_payload, field for field (a
-    test holds them equal), with the remaining working days from queue_remaining_working_days
-    instead of one calendar walk — and, for a paused case, one pauses query — per row."""
-    from licensing.api.serializers import _deadlines
-    from licensing.permissions import sees_internal_record
-
-    remaining = queue_remaining_working_days(applications, on=on)
-    rows = []
-    for application in applications:
-        claimed = application.claimed_by_id and (user is None or sees_internal_record(user, application))
-        rows.append({
-            "id": application.pk,
-            "case_number": application.case_number,
-            "service": application.service_type.code,
-            "service_name": application.service_type.name_zh,
-            "service_name_en": application.service_type.name_en,
-            "applicant": application.applicant.name,
-            "state": application.state,
-            "state_label": str(State(application.state).label),
-            "status_code": application.status_code,
-            "category": application.category,
-            "deadlines": _deadlines(application),
-            "current_due": application.current_due,
-            "remaining_working_days": remaining[application.pk],
-            "warning": clock.warning_colour(on, application.current_due, application.yellow_from),
-            "provisional": application.provisional,
-            "stage": application.stage or None if application.state == State.IN_REVIEW else None,
-            "claimed_by": application.claimed_by.username if claimed else None,
-            "issue_error": application.issue_error or None,
-            "issue_error_permanent": application.issue_error_permanent,
-            "submitted_at": application.submitted_at,
-            "parent": application.parent.case_number if application.parent_id else None,
-        })
-    return rows
+def queue_rows(rows: Sequence[dict], *, on: dt.date) -> list[dict]:
+    """The rows of a queue page as the queue shows them: the list row of serializers.summary_payload
+    field for field (a test holds them equal), built from the fetched values in one pass."""
+    remaining = queue_remaining_working_days(rows, on=on)
+    return [{
+        "id": row["id"],
+        "case_number": row["case_number"],
+        "service": row["service_type__code"],
+        "service_name": row["service_type__name_zh"],
+        "service_name_en": row["service_type__name_en"],
+        "applicant": row["applicant__name"],
+        "state": row["state"],
+        "state_label": str(State(row["state"]).label),
+        "status_code": STATUS_CODES.get(row["state"]),
+        "category": row["category"],
+        "deadlines": {name: row[name] for name in ("acceptance_due", "committed_due", "statutory_due",
+                                                    "issuance_due")},
+        "current_due": row["current_due"],
+        "remaining_working_days": remaining[row["id"]],
+        "warning": clock.warning_colour(on, row["current_due"], row["yellow_from"]),
+        "provisional": row["provisional"],
+        "stage": row["stage"] or None if row["state"] == State.IN_REVIEW else None,
+        "claimed_by": row["claimed_by__username"] if row["claimed_by_id"] else None,
+        "issue_error": row["issue_error"] or None,
+        "issue_error_permanent": row["issue_error_permanent"],
+        "submitted_at": row["submitted_at"],
+        "parent": row["parent__case_number"] if row["parent_id"] else None,
+    } for row in rows]

@@ -114,14 +114,11 @@ class QueuePagination(BasePagination):
     def get_paginated_response_schema(self, schema):
         link = {"type": "string", "nullable": True, "format": "uri",
                 "example": "https://tongban.example/api/v1/queue/?cursor=MjAyNi0wMS0wNXwxMjN8"}
-        return {"type": "object", "required": ["count", "count_at_least", "next", "previous", "results"],
+        return {"type": "object", "required": ["count", "next", "previous", "results"],
                 "properties": {
                     "count": {"type": "integer", "nullable": True,
-                              "description": f"cases in the queue, on the first page when at most "
-                                             f"{queues.QUEUE_COUNT_CAP}; null otherwise"},
-                    "count_at_least": {"type": "integer", "nullable": True,
-                                       "description": f"on the first page: the count, capped at "
-                                                      f"{queues.QUEUE_COUNT_CAP}; null on later pages"},
+                              "description": "the number of cases when the whole queue is on this first page; "
+                                             "null when there is more (follow `next`)"},
                     "next": link, "previous": link, "results": schema}}
 
     def get_schema_operation_parameters(self, view):
@@ -165,13 +162,9 @@ class QueueView(APIView):
                                             service=params.get("service", ""), warning=params.get("warning", ""),
                                             mine=params.get("mine") in ("1", "true"))
         page = queues.queue_page(queue, cursor=cursor)
-        count = at_least = None
-        if not cursor:
-            at_least, exact = queues.queue_count_capped(queue)
-            count = at_least if exact else None
         url = request.build_absolute_uri()
         return Response({
-            "count": count, "count_at_least": at_least,
+            "count": len(page.rows) if not cursor and not page.next else None,  # known without counting
             "next": replace_query_param(url, "cursor", page.next) if page.next else None,
             "previous": replace_query_param(url, "cursor", page.previous) if page.previous else None,
             "results": queues.queue_rows(page.rows, on=today),
