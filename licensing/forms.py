@@ -34,7 +34,7 @@ HINTS = {
     "credit_code": _("18位，含校验位"),
     "employer_credit_code": _("18位，含校验位"),
     "contact_phone": _("例如 0871-12345678 或 13800000000"),
-    "nationality": _("输入国名（中文或英文）或三位字母代码筛选，例如 德国、Germany、DEU"),
+    "nationality": _("护照上所载的国籍"),
     "passport_number": _("字母和数字，与护照一致；小写字母会自动转为大写"),
     "passport_expiry": _("保存时须距今6个月以上"),
     "annual_salary_cny": _("人民币元，税前"),
@@ -157,7 +157,7 @@ class ApplicationDataForm(forms.Form):
             return forms.ChoiceField(required=False, choices=[("", "—"), *choices],
                                      widget=forms.Select(attrs={
                                          "data-searchable": "countries",
-                                         "data-filter-label": _("按国名或代码筛选"),
+                                         "data-filter-label": _("输入国名（中文或英文）或三位字母代码筛选，例如 德国、Germany、DEU"),
                                          "data-filter-count": _("%s 个国家符合")}))
         if "enum" in prop:
             return forms.ChoiceField(required=False, choices=[("", "—")] + [

@@ -53,7 +53,7 @@ def test_nationality_is_a_select_of_country_names_storing_the_alpha3_code(one_st
     url = reverse("application-details", args=[one_stop.pk])
     body = client.get(url).content.decode()
     select = re.search(r'<select name="nationality"[^>]*>(.*?)</select>', body, re.S)
-    assert select and 'data-searchable="countries"' in body and "按国名或代码筛选" in body
+    assert select and 'data-searchable="countries"' in body and "输入国名（中文或英文）或三位字母代码筛选" in body
     assert '<option value="DEU" selected>德国 · Germany (DEU)</option>' in select[1]
     assert select[1].count("<option") == 250  # the blank choice and every country
     response = client.post(url, details_post(person_data(nationality="FRA")))
