@@ -230,3 +230,39 @@ def test_only_supervisors_create_reviews(officers, applicant, catalog):
     bad = client_for(officers["supervisor"].user).post("/api/v1/case-reviews/", {
         "start": "2025-12-31", "end": "2025-01-01", "sample_size": 2}, format="json")
     assert bad.status_code == 400 and "end" in bad.json()
+
+
+def test_a_lawful_extension_passes_and_a_second_one_fails(file_application, officers):
+    app = file_application(on=dt.date(2025, 9, 1))
+    with at(dt.date(2025, 9, 2)):
+        workflow.application_accept(application=app, actor=officers["intake"].user)
+        recommend(app, officers["reviewer"])
+        workflow.application_extend(application=app, actor=officers["approver"].user, days=5,
+                                    reason="需补充现场核查意见")
+    with at(dt.date(2025, 9, 30)):
+        workflow.application_approve(application=app, actor=officers["approver"].user, opinion="符合条件")
+    app.refresh_from_db()
+    checks = case_checks(app)
+    assert checks["extension_lawful"]["passed"] is True
+    assert checks["extension_lawful"]["evidence"]["days"] == [5]
+    assert checks["decision_in_time"]["evidence"]["limit"] == 25
+    # A second extension entered into the log (constructed) is not lawful: once only.
+    with at(dt.date(2025, 9, 30)):
+        log_append(application=app, actor=officers["approver"].user, verb="extend", from_state="approved",
+                   to_state="approved", reason="再次延长", data={"days": 5})
+    assert case_checks(app)["extension_lawful"]["passed"] is False
+
+
+def test_one_officer_recommending_and_approving_fails_the_separation_of_duties(file_application, officers):
+    app = file_application(on=dt.date(2025, 9, 1))
+    with at(dt.date(2025, 9, 2)):
+        workflow.application_accept(application=app, actor=officers["intake"].user)
+        # Constructed: the approver's own recommendation, as an imported case might have it.
+        log_append(application=app, actor=officers["approver"].user, verb="recommend", from_state="in_review",
+                   to_state="in_review", reason="建议准予")
+        Application.objects.filter(pk=app.pk).update(stage="decision")
+        app.refresh_from_db()
+        workflow.application_approve(application=app, actor=officers["approver"].user, opinion="符合条件")
+    app.refresh_from_db()
+    check = case_checks(app)["duties_separated"]
+    assert check["passed"] is False and check["evidence"]["pairs"][0]["same_person"] is True
