@@ -29,8 +29,8 @@ from services.tasks import enqueue
 from . import tasks as aftercare_tasks
 from .constants import CancellationState, ReminderKind
 from .models import CancellationTask, LicenceReminder
-from .renewal import renewal_service_code, window_for
-from .windows import reminder_dates
+from .renewal import renewal_service_code, window_for, window_settings
+from .windows import reminder_dates, renewal_window
 
 logger = logging.getLogger(__name__)
 
@@ -104,13 +104,14 @@ def reminders_send(*, on: dt.date) -> int:
                                              valid_to__lte=on + dt.timedelta(days=MAX_WINDOW_DAYS))
                   .select_related("authority", "application__applicant__user"))
     renewing = renewal_numbers(RENEWAL_FILED_STATES)
-    codes = {kind: renewal_service_code(kind) for kind in LAB_KINDS}
+    settings = {kind: window_settings(renewal_service_code(kind)) for kind in LAB_KINDS}  # one query per kind
     sent = set(LicenceReminder.objects.filter(valid_to__gte=on).values_list("number", "valid_to", "kind"))
     count = 0
     for certificate in candidates.iterator(chunk_size=500):
         if certificate.number in renewing:
             continue
-        window = window_for(kind=certificate.kind, valid_to=certificate.valid_to, service_code=codes[certificate.kind])
+        months, days = settings[certificate.kind]
+        window = renewal_window(certificate.valid_to, months=months, days=days)
         if on < window.opens:
             continue
         for kind, due_on in reminder_dates(certificate.valid_to, window=window).items():
