@@ -34,7 +34,10 @@ def setup_django(url: str | None = None) -> str:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    from django.contrib.auth import get_user_model
+
+    if not get_user_model().objects.filter(username="supervisor").exists():  # seeded by an earlier run
+        call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
     return url
 
 

@@ -56,7 +56,9 @@ def _materials(filing_id: int) -> tuple[int, int]:
     return counts["uploads"], counts["commitments"]
 
 
-def _upsert(application: Application, figures, dates: CaseDates, materials: tuple[int, int]) -> CaseMetrics:
+def _upsert(application: Application, figures, dates: CaseDates, materials: tuple[int, int],
+            moves: list) -> CaseMetrics:
+    """Write the row; the rollup buckets it leaves and enters are appended to `moves`."""
     counted = application.state in DECIDED_STATES and figures.headline is not None
     closed_on = dates.closed_on
     period_on = application.decided_on or closed_on or application.received_on or timezone.localdate()
@@ -86,8 +88,15 @@ def _upsert(application: Application, figures, dates: CaseDates, materials: tupl
     else:
         rows.update(**values)
         row = CaseMetrics(application_id=application.pk, **values)
-    rollup.rollup_apply(remove=rollup.row_buckets(old), add=rollup.row_buckets(values))
+    moves.append((rollup.row_buckets(old), rollup.row_buckets(values)))
     return row
+
+
+def _apply(moves: list) -> None:
+    """All the rows' bucket moves in one statement, in one order: a joint filing and its tracks
+    recorded by two transactions at once cannot take the same buckets in opposite orders."""
+    rollup.rollup_apply(remove=[b for remove, _add in moves for b in remove],
+                        add=[b for _remove, add in moves for b in add])
 
 
 @transaction.atomic
@@ -98,6 +107,7 @@ def case_metrics_record(*, application: Application) -> CaseMetrics | None:
     if application.state not in RECORDED_STATES:
         return None
     calendar = get_calendar()
+    moves: list = []
     if application.joint:
         tracks = list(application.tracks.select_related("service_type").order_by("pk"))
         pauses = _pauses_by_application([application.pk, *[t.pk for t in tracks]])
@@ -105,15 +115,18 @@ def case_metrics_record(*, application: Application) -> CaseMetrics | None:
         track_dates = [_dates(t, pauses[t.pk]) for t in tracks]
         for track, dates in zip(tracks, track_dates, strict=True):
             if track.state in RECORDED_STATES:
-                _upsert(track, case_figures(calendar, dates), dates, materials)
+                _upsert(track, case_figures(calendar, dates), dates, materials, moves)
         dates = _dates(application, [])
         figures = joint_figures(calendar, received_on=application.received_on, tracks=track_dates,
                                 committed_limit=dates.committed_limit, statutory_limit=dates.statutory_limit,
                                 extension_days=dates.extension_days)
-        return _upsert(application, figures, dates, materials)
-    dates = _dates(application, _pauses_by_application([application.pk])[application.pk])
-    materials = _materials(application.parent_id or application.pk)
-    return _upsert(application, case_figures(calendar, dates), dates, materials)
+        row = _upsert(application, figures, dates, materials, moves)
+    else:
+        dates = _dates(application, _pauses_by_application([application.pk])[application.pk])
+        materials = _materials(application.parent_id or application.pk)
+        row = _upsert(application, case_figures(calendar, dates), dates, materials, moves)
+    _apply(moves)
+    return row
 
 
 def case_metrics_recompute(*, service_code: str = "") -> int:
