@@ -54,7 +54,7 @@ def test_the_applicant_downloads_the_pdf_in_chinese_and_in_english(refusal):
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == f'attachment; filename="{refusal.number}.pdf"'
     assert response.content.startswith(b"%PDF")
-    assert "private" in response["Cache-Control"]
+    assert response["Cache-Control"] == "no-store"  # a personal document: no browser or proxy keeps it
     english = client.get(f"/api/v1/notices/{refusal.pk}/pdf/?lang=en")
     assert english.status_code == 200 and english.content.startswith(b"%PDF")
     assert english.content != response.content
