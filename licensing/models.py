@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from services.validators import validate_credit_code
 
-from .constants import OPEN_STATES, STATUS_CODES, NoticeKind, PauseKind, Stage, State, SubmissionKind
+from .constants import OPEN_STATES, STATUS_CODES, UNDECIDED_STATES, NoticeKind, PauseKind, Stage, State, SubmissionKind
 from .permissions import (
     acts,
     extension_available,
