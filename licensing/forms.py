@@ -5,6 +5,7 @@ The forms only shape and pre-check input; the workflow service functions decide.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 
@@ -17,6 +18,7 @@ from services.catalog.forms import form_schema, normalise_data
 
 from .constants import SPECIES, Degree, Environment
 from .correction import DATA as DATA_ITEM
+from .materials import _reencoded_image, sniff_type
 from .selectors import STAGES
 
 CITY_EN = {
@@ -157,7 +159,8 @@ class ApplicationDataForm(forms.Form):
             return forms.ChoiceField(required=False, choices=[("", "—"), *choices],
                                      widget=forms.Select(attrs={
                                          "data-searchable": "countries",
-                                         "data-filter-label": _("输入国名（中文或英文）或三位字母代码筛选，例如 德国、Germany、DEU"),
+                                         "data-filter-label": _(
+                                             "输入国名（中文或英文）或三位字母代码筛选，例如 德国、Germany、DEU"),
                                          "data-filter-count": _("%s 个国家符合")}))
         if "enum" in prop:
             return forms.ChoiceField(required=False, choices=[("", "—")] + [
@@ -310,11 +313,17 @@ class UploadForm(forms.Form):
         uploaded = cleaned.get("file")
         if uploaded is None or not self.duplicates:
             return cleaned
-        digest = hashlib.sha256()
-        for chunk in uploaded.chunks():
-            digest.update(chunk)
         uploaded.seek(0)
-        other = self.duplicates.get(digest.hexdigest())
+        data = uploaded.read()
+        uploaded.seek(0)
+        digests = [hashlib.sha256(data).hexdigest()]
+        kind = sniff_type(data[:16])
+        if kind in ("png", "jpeg"):
+            # An image is stored re-encoded (licensing.materials), so the other material holds that digest.
+            # An image the workflow cannot read is refused by its upload check, which names why.
+            with contextlib.suppress(Exception):
+                digests.append(hashlib.sha256(_reencoded_image(data, kind)).hexdigest())
+        other = next((self.duplicates[d] for d in digests if d in self.duplicates), "")
         if other and not cleaned.get("confirm_duplicate"):
             self.duplicate_of = other
             field = self.fields["confirm_duplicate"]

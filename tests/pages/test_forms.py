@@ -148,3 +148,21 @@ def test_a_different_file_is_taken_without_a_warning(file_application):
     assert response.status_code == 302
     body = client.get(reverse("application-material", args=[application.pk, material.code])).content.decode()
     assert 'name="confirm_duplicate"' in body and 'type="hidden" name="confirm_duplicate"' in body
+
+
+def test_the_same_image_for_two_materials_is_warned_although_images_are_stored_re_encoded(file_application):
+    from licensing.materials import minimal_files
+
+    application = file_application(submit=False)
+    images = [m for m in application.service_type.materials.all()
+              if m.accepts_upload and "jpeg" in m.file_types]
+    assert len(images) >= 2, [m.code for m in application.service_type.materials.all()]
+    jpeg = minimal_files()["jpeg"]
+    workflow.material_upload(application=application, material_code=images[0].code,
+                             uploaded=SimpleUploadedFile("a.jpg", jpeg), document_date=TODAY,
+                             actor=application.applicant.user)
+    url = reverse("application-material", args=[application.pk, images[1].code])
+    response = client_for(application.applicant.user).post(url, {
+        "action": "upload", "document_date": TODAY.isoformat(), "file": SimpleUploadedFile("b.jpg", jpeg)})
+    assert response.status_code == 400
+    assert "已上传的文件完全相同" in response.content.decode()
