@@ -8,7 +8,7 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
-from services.tasks import CELERY_TASK, periodic_tasks, run_registered  # noqa: E402
+from services.tasks import CELERY_TASK, deliver, periodic_tasks  # noqa: E402
 
 app = Celery("tongban")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -22,8 +22,9 @@ def _shadow_name(task, args, kwargs, options) -> str:
 
 # Logs and monitoring show the registered task's name (services.tasks sends it as `shadow` too).
 @app.task(name=CELERY_TASK, acks_late=True, shadow_name=_shadow_name)
-def run(name: str, kwargs: dict) -> None:
-    run_registered(name, kwargs)
+def run(name: str, kwargs: dict, job_id: int | None = None) -> None:
+    """A registered task: an outbox job (job_id, services.tasks.deliver) or a periodic one from beat."""
+    deliver(name, kwargs, job_id)
 
 
 def registry_beat_schedule() -> dict:

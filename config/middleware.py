@@ -1,25 +1,42 @@
 """Production middleware: a request whose database connection was lost (the server restarted or an
 administrator terminated the backend) is run once more on a new connection instead of answering 500.
-Safe because the lost transaction was rolled back by the server: nothing of the first run committed."""
+Safe because the lost transaction was rolled back by the server: nothing of the first run committed
+(a connection lost during the COMMIT itself leaves it open whether the act committed: the next run
+then answers from the committed state, e.g. 409 with the case's state)."""
 
 from __future__ import annotations
 
 import logging
+import time
 
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
 
 logger = logging.getLogger(__name__)
 
-# Bodies up to this size are kept in memory so the view can read them a second time.
+# Bodies up to this size are kept in memory so the view can read them again.
 REPLAYABLE_BODY_BYTES = 1024 * 1024
+# Runs after the first: a server restarting, or terminating backends in a row, may take a few.
+RETRIES = 3
+RETRY_PAUSE_SECONDS = 0.1
 
 
-def _lost_connections() -> list[str]:
-    lost = []
+def connection_lost(exc: DatabaseError) -> bool:
+    """The database connection failed, not the statement: an InterfaceError, or an OperationalError
+    from the driver without a SQLSTATE (the socket closed) or of class 08 (connection exception) or
+    57P (the server terminated the backend or is shutting down). Django may already have opened a new
+    connection by then (after the failed rollback), so the connection's state cannot tell."""
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError) or exc.__cause__ is None:
+        return False
+    sqlstate = getattr(exc.__cause__, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith(("08", "57P"))
+
+
+def _drop_broken_connections() -> None:
     for conn in connections.all(initialized_only=True):
         if conn.connection is not None and not conn.is_usable():
-            lost.append(conn.alias)
-    return lost
+            conn.close()
 
 
 class RetryLostConnection:
@@ -36,17 +53,21 @@ class RetryLostConnection:
             return None
         if length > REPLAYABLE_BODY_BYTES:
             return None
-        request.body  # noqa: B018 — read now, so the second run parses the same bytes
-        try:
-            return view_func(request, *view_args, **view_kwargs)
-        except DatabaseError:
-            lost = _lost_connections()
-            if not lost or any(connections[alias].in_atomic_block for alias in lost):
-                raise
-            logger.warning("database connection lost during %s %s; running it again", request.method,
-                           request.path)
-            for alias in lost:
-                connections[alias].close()
-            for attribute in ("_cached_user", "auth"):
-                request.__dict__.pop(attribute, None)
-            return view_func(request, *view_args, **view_kwargs)
+        request.body  # noqa: B018 — read now, so that another run parses the same bytes
+        for attempt in range(RETRIES + 1):
+            try:
+                return view_func(request, *view_args, **view_kwargs)
+            except DatabaseError as exc:
+                if not connection_lost(exc):
+                    raise
+                if attempt == RETRIES or any(c.in_atomic_block for c in connections.all(initialized_only=True)):
+                    logger.warning("database connection lost during %s %s; not run again: %s", request.method,
+                                   request.path, "retries exhausted" if attempt == RETRIES else "inside a transaction")
+                    raise
+                logger.warning("database connection lost during %s %s; running it again", request.method,
+                               request.path)
+                _drop_broken_connections()
+                for attribute in ("_cached_user", "auth"):
+                    request.__dict__.pop(attribute, None)
+                time.sleep(RETRY_PAUSE_SECONDS * (attempt + 1))
+        raise AssertionError("unreachable")

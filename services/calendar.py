@@ -16,6 +16,7 @@ from django.db import transaction
 
 from .constants import DaySource
 from .models import CalendarDay, CalendarYear
+from .tasks import enqueue, task
 from .workdays import FIRST_YEAR, LAST_YEAR, WorkingCalendar
 
 VERSION_KEY = "tongban:calendar-version"
@@ -69,16 +70,26 @@ def reset_calendar_cache() -> None:
 
 
 def invalidate_calendar(years: set[int] | None = None) -> None:
-    """Drop the cached calendar here and in every other process, then run the change hooks."""
+    """Drop the cached calendar here and in every other process after the commit; the change hooks
+    run as an outbox job recorded with the change (calendar_changed)."""
 
     def _after_commit() -> None:
         cache.set(VERSION_KEY, time.time_ns(), None)
         with _lock:
             _state["calendar"] = None
-        for hook in calendar_changed_hooks:
-            hook(set(years or ()))
 
     transaction.on_commit(_after_commit)
+    enqueue(calendar_changed, years=sorted(years or ()))
+
+
+@task
+def calendar_changed(*, years: list[int]) -> None:
+    """The change hooks for the changed years (licensing recomputes the stored deadlines of those
+    years): delivered after the commit by the task seam — on the worker when there is one, not in
+    the administrator's request — and again later if that delivery was lost."""
+    reset_calendar_cache()  # this process may hold the calendar from before the change
+    for hook in calendar_changed_hooks:
+        hook(set(years))
 
 
 @dataclass

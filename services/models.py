@@ -282,3 +282,33 @@ class CacheEntry(models.Model):
         db_table = "tongban_cache"
         verbose_name = _("缓存条目")
         verbose_name_plural = _("缓存条目")
+
+
+class OutboxState(models.TextChoices):
+    PENDING = "pending", _("待执行")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("已失败")
+
+
+class OutboxJob(models.Model):
+    """After-commit work (issuing a certificate, sending a notice, …) written in the same transaction
+    as the act that causes it (services.tasks.enqueue), so that a crash or a lost connection between
+    the commit and the delivery loses nothing: a job still pending when it falls due is delivered
+    again by the periodic `outbox_redispatch`. Delivery marks it done in the task's own transaction."""
+
+    name = models.CharField(_("任务"), max_length=200)
+    kwargs = models.JSONField(_("参数"), default=dict, blank=True)
+    state = models.CharField(_("状态"), max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    due_at = models.DateTimeField(_("下次投递时间"))
+    last_error = models.TextField(_("最近错误"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("待投递任务")
+        verbose_name_plural = _("待投递任务")
+        indexes = [models.Index(fields=["due_at"], condition=models.Q(state="pending"), name="outbox_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.pk} ({self.state})"

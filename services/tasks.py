@@ -1,8 +1,12 @@
-"""The task seam: side effects registered by object and run after the current transaction commits —
-on a Celery worker when a broker is configured, in-process otherwise. Every app may import this."""
+"""The task seam: side effects registered by object, recorded in the current transaction (an outbox
+job, services.models.OutboxJob) and delivered after it commits — on a Celery worker when a broker is
+configured, in-process otherwise; a job that was not delivered (a crash, a lost connection, a broker
+that dropped it) is delivered again by the periodic `outbox_redispatch`, and a failing one is retried
+with backoff. Every app may import this."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Callable
@@ -13,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -106,35 +111,101 @@ def run_registered(name: str, kwargs: dict[str, Any]) -> Any:
     return registry.get(name)(**kwargs)
 
 
+# A job not delivered this long after its commit is delivered again by `outbox_redispatch` (which runs
+# every OUTBOX_REDISPATCH_SECONDS); a failing one waits retry_delay(attempts), then fails for good.
+OUTBOX_GRACE = dt.timedelta(seconds=30)
+OUTBOX_REDISPATCH_SECONDS = 30
+OUTBOX_MAX_ATTEMPTS = 8
+OUTBOX_BATCH = 100
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """30 s after the first failure, doubling, at most an hour."""
+    return dt.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
 def enqueue(func: Callable[..., Any], **kwargs: Any) -> None:
-    """Queue the registered task `func(**kwargs)` for after the current transaction commits (at once
-    outside one); kwargs must be JSON-serialisable, because that is what travels to the worker."""
+    """Record the registered task `func(**kwargs)` as an outbox job in the current transaction and
+    deliver it after the commit (at once outside a transaction); kwargs must be JSON-serialisable,
+    because that is what is stored and travels to the worker. A rolled-back act leaves no job."""
+    from .models import OutboxJob
+
     name = registry.name_of(func)
     try:
         json.dumps(kwargs)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"Arguments of task {name} must be JSON-serialisable: {exc}") from None
-    transaction.on_commit(partial(_dispatch, name, kwargs))
+    job = OutboxJob.objects.create(name=name, kwargs=kwargs, due_at=timezone.now() + OUTBOX_GRACE)
+    transaction.on_commit(partial(_dispatch, name, kwargs, job.pk))
 
 
 def celery_enabled() -> bool:
     return bool(settings.CELERY_BROKER_URL) and not settings.CELERY_TASK_ALWAYS_EAGER
 
 
-def _dispatch(name: str, kwargs: dict[str, Any]) -> None:
+def _dispatch(name: str, kwargs: dict[str, Any], job_id: int | None = None) -> None:
     if celery_enabled():
         try:
-            _send(name, kwargs)
+            _send(name, kwargs, job_id)
             return
         except Exception:  # a broker that is down degrades to running here; it never fails the request
             logger.exception("sending task %s to the broker failed; running it in this process", name)
     try:
-        run_registered(name, kwargs)
-    except Exception:  # the task records its own failure; the request that queued it must not fail
+        deliver(name, kwargs, job_id)
+    except Exception:  # the job stays pending and is delivered again; the request must not fail
         logger.exception("task %s failed", name)
 
 
-def _send(name: str, kwargs: dict[str, Any]) -> None:
+def deliver(name: str, kwargs: dict[str, Any], job_id: int | None) -> None:
+    """Run an outbox job once in effect: under its row lock (a second runner skips it), in one
+    transaction with the job marked done — so a crash before the commit leaves it pending, and a
+    job already done is not run again. A task that raises is rolled back and retried later.
+    Without a job (a periodic task), or when this database's row of that id is another job (the
+    message was sent against another database), run it from the message."""
+    from .models import OutboxJob, OutboxState
+
+    if job_id is None or OutboxJob.objects.filter(pk=job_id).values_list("name", "kwargs").first() != (
+            name, kwargs):
+        run_registered(name, kwargs)
+        return
+    with transaction.atomic():
+        job = OutboxJob.objects.select_for_update(skip_locked=True).filter(
+            pk=job_id, state=OutboxState.PENDING).first()
+        if job is None:  # done, failed for good, or being delivered by another runner
+            return
+        job.attempts += 1
+        try:
+            with transaction.atomic():
+                run_registered(job.name, job.kwargs)
+        except Exception as exc:
+            permanent = job.attempts >= OUTBOX_MAX_ATTEMPTS
+            job.state = OutboxState.FAILED if permanent else OutboxState.PENDING
+            job.due_at = timezone.now() + retry_delay(job.attempts)
+            job.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            job.save(update_fields=["state", "attempts", "due_at", "last_error"])
+            logger.exception("task %s failed (attempt %s, %s)", job.name, job.attempts,
+                             "permanently" if permanent else f"again after {job.due_at:%H:%M:%S}")
+            return
+        job.state, job.done_at, job.last_error = OutboxState.DONE, timezone.now(), ""
+        job.save(update_fields=["state", "attempts", "done_at", "last_error"])
+
+
+def outbox_redispatch() -> int:
+    """Deliver here the pending jobs that are due: never delivered after their commit (a crash, a lost
+    message) or waiting for their next attempt. Returns how many were run."""
+    from .models import OutboxJob, OutboxState
+
+    due = list(OutboxJob.objects.filter(state=OutboxState.PENDING, due_at__lte=timezone.now())
+               .order_by("due_at").values_list("pk", "name", "kwargs")[:OUTBOX_BATCH])
+    for pk, name, kwargs in due:
+        try:
+            deliver(name, kwargs, pk)
+        except Exception:  # a lost connection while recording: still pending, next round
+            logger.exception("redelivering task %s (job %s) failed", name, pk)
+    return len(due)
+
+
+def _send(name: str, kwargs: dict[str, Any], job_id: int | None = None) -> None:
     # The broker is read from the settings at each dispatch, like the decision to use it; producers
     # are pooled per broker URL by kombu.
     from celery import current_app
@@ -142,4 +213,9 @@ def _send(name: str, kwargs: dict[str, Any]) -> None:
 
     connection = current_app.connection_for_write(settings.CELERY_BROKER_URL)
     with pools.producers[connection].acquire(block=True) as producer:
-        current_app.send_task(CELERY_TASK, args=(name, kwargs), producer=producer, ignore_result=True, shadow=name)
+        current_app.send_task(CELERY_TASK, args=(name, kwargs, job_id), producer=producer, ignore_result=True,
+                              shadow=name)
+
+
+registry.register(outbox_redispatch)
+registry.schedule(outbox_redispatch, every=OUTBOX_REDISPATCH_SECONDS)

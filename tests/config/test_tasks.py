@@ -163,7 +163,7 @@ def test_an_exception_in_a_task_is_logged_and_the_request_goes_on(
 def test_with_a_broker_the_registered_name_and_the_kwargs_go_to_celery(
         db, fresh_registry, django_capture_on_commit_callbacks, monkeypatch):
     sent, ran = [], []
-    monkeypatch.setattr(services.tasks, "_send", lambda name, kwargs: sent.append((name, kwargs)))
+    monkeypatch.setattr(services.tasks, "_send", lambda name, kwargs, job_id: sent.append((name, kwargs)))
 
     @task
     def deliver(*, notification_id: int) -> None:
@@ -178,7 +178,7 @@ def test_with_a_broker_the_registered_name_and_the_kwargs_go_to_celery(
 @override_settings(CELERY_BROKER_URL="redis://127.0.0.1:6379/15", CELERY_TASK_ALWAYS_EAGER=True)
 def test_eager_settings_run_in_process_even_with_a_broker(db, fresh_registry, django_capture_on_commit_callbacks,
                                                           monkeypatch):
-    monkeypatch.setattr(services.tasks, "_send", lambda name, kwargs: pytest.fail("sent to the broker"))
+    monkeypatch.setattr(services.tasks, "_send", lambda name, kwargs, job_id: pytest.fail("sent to the broker"))
     ran = []
 
     @task

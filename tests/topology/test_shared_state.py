@@ -18,7 +18,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from django.core.cache import caches
-from django.db import OperationalError, connection, connections
+from django.db import OperationalError, connection
 from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
 
@@ -26,7 +26,7 @@ from certificates import keys as trusted
 from certificates.models import Certificate, SigningKey
 from certificates.verification import public_record, record_cache_key
 from config.cache import FailoverCache
-from config.middleware import RetryLostConnection
+from config.middleware import RETRIES, RetryLostConnection
 from tests.certificates.conftest import issued  # noqa: F401
 from tests.licensing.conftest import applicant, file_application, officers  # noqa: F401
 
@@ -161,44 +161,64 @@ def test_a_key_compromised_in_another_process_is_seen_without_any_cache(certific
     assert verify(certificate)["verdict"] == "forged"
 
 
+class DriverError(Exception):
+    def __init__(self, message: str, sqlstate: str | None) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+
+
+def db_error(message: str, sqlstate: str | None) -> OperationalError:
+    """Django's OperationalError wrapping a driver error, as Django raises it."""
+    try:
+        raise OperationalError(message) from DriverError(message, sqlstate)
+    except OperationalError as exc:
+        return exc
+
+
 class LostConnection:
     """A view whose first run loses the database connection (as pg_terminate_backend does)."""
 
-    def __init__(self) -> None:
-        self.runs = 0
+    def __init__(self, sqlstate: str | None) -> None:
+        self.runs, self.sqlstate = 0, sqlstate
 
     def __call__(self, request):
         self.runs += 1
         if self.runs == 1:
-            connections["default"].ensure_connection()
-            connections["default"].is_usable = lambda: False  # what a terminated backend answers
-            raise OperationalError("terminating connection due to administrator command")
+            raise db_error("terminating connection due to administrator command", self.sqlstate)
         return HttpResponse(request.body)
 
 
+@pytest.mark.parametrize("sqlstate", ["57P01", "08006", None])
 @pytest.mark.django_db(transaction=True)
-def test_a_request_whose_connection_was_lost_is_run_once_more_with_its_body(caplog):
-    view = LostConnection()
+def test_a_request_whose_connection_was_lost_is_run_again_with_its_body(sqlstate, caplog):
+    view = LostConnection(sqlstate)
     request = RequestFactory().post("/x/", data=b'{"opinion": "ok"}', content_type="application/json")
     middleware = RetryLostConnection(lambda r: None)
     with caplog.at_level(logging.WARNING, logger="config.middleware"):
         response = middleware.process_view(request, view, (), {})
-    connections["default"].__dict__.pop("is_usable", None)
     assert view.runs == 2 and response.content == b'{"opinion": "ok"}'
     assert "connection lost" in caplog.text
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_database_error_on_a_live_connection_is_not_retried():
+def test_a_statement_error_is_not_run_again_nor_a_lost_connection_forever():
     runs = []
 
-    def view(request):
+    def deadlock(request):
         runs.append(1)
-        raise OperationalError("deadlock detected")
+        raise db_error("deadlock detected", "40P01")
 
     with pytest.raises(OperationalError):
-        RetryLostConnection(lambda r: None).process_view(RequestFactory().get("/x/"), view, (), {})
+        RetryLostConnection(lambda r: None).process_view(RequestFactory().get("/x/"), deadlock, (), {})
     assert runs == [1]
+
+    def always_lost(request):
+        runs.append(1)
+        raise db_error("server closed the connection unexpectedly", None)
+
+    with pytest.raises(OperationalError):
+        RetryLostConnection(lambda r: None).process_view(RequestFactory().get("/x/"), always_lost, (), {})
+    assert len(runs) == 1 + 1 + RETRIES
 
 
 def test_seed_demo_refuses_to_run_under_the_production_settings(tmp_path):

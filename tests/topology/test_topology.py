@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from .conftest import readme_recipe
+from .deploy import readme_recipe
 from .flows import approve, digits_of, file_case, issue_case, review, verify_api, verify_page, wait_for_certificate
 
 pytestmark = pytest.mark.topology
