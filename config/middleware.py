@@ -15,9 +15,10 @@ logger = logging.getLogger(__name__)
 
 # Bodies up to this size are kept in memory so the view can read them again.
 REPLAYABLE_BODY_BYTES = 1024 * 1024
-# Runs after the first: a server restarting, or terminating backends in a row, may take a few.
-RETRIES = 3
-RETRY_PAUSE_SECONDS = 0.1
+# Runs after the first, 0.25, 0.5, 1 and 2 s apart: a server restarting, or backends terminated in a
+# row, may take a few seconds.
+RETRIES = 4
+RETRY_PAUSE_SECONDS = 0.25
 
 
 def connection_lost(exc: DatabaseError) -> bool:
@@ -69,5 +70,5 @@ class RetryLostConnection:
                 _drop_broken_connections()
                 for attribute in ("_cached_user", "auth"):
                     request.__dict__.pop(attribute, None)
-                time.sleep(RETRY_PAUSE_SECONDS * (attempt + 1))
+                time.sleep(RETRY_PAUSE_SECONDS * 2 ** attempt)
         raise AssertionError("unreachable")

@@ -190,7 +190,8 @@ class LostConnection:
 
 @pytest.mark.parametrize("sqlstate", ["57P01", "08006", None])
 @pytest.mark.django_db(transaction=True)
-def test_a_request_whose_connection_was_lost_is_run_again_with_its_body(sqlstate, caplog):
+def test_a_request_whose_connection_was_lost_is_run_again_with_its_body(sqlstate, caplog, monkeypatch):
+    monkeypatch.setattr("config.middleware.RETRY_PAUSE_SECONDS", 0)
     view = LostConnection(sqlstate)
     request = RequestFactory().post("/x/", data=b'{"opinion": "ok"}', content_type="application/json")
     middleware = RetryLostConnection(lambda r: None)
@@ -201,7 +202,8 @@ def test_a_request_whose_connection_was_lost_is_run_again_with_its_body(sqlstate
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_statement_error_is_not_run_again_nor_a_lost_connection_forever():
+def test_a_statement_error_is_not_run_again_nor_a_lost_connection_forever(monkeypatch):
+    monkeypatch.setattr("config.middleware.RETRY_PAUSE_SECONDS", 0)
     runs = []
 
     def deadlock(request):
