@@ -283,6 +283,9 @@ class CacheEntry(models.Model):
         verbose_name = _("缓存条目")
         verbose_name_plural = _("缓存条目")
 
+    def __str__(self) -> str:
+        return self.cache_key
+
 
 class OutboxState(models.TextChoices):
     PENDING = "pending", _("待执行")
