@@ -57,8 +57,10 @@ def queue_for_officer(*, user, on: dt.date, stage: str = "", service: str = "", 
             work |= ROLE_WORK.get(role, Q(pk__in=[]))
     if stage:
         work &= STAGES.get(stage, Q(pk__in=[]))
+    # `work` is open cases only (every ROLE_WORK state is open): no .open() besides it, whose state list
+    # the planner would multiply with the role's and so expect a handful of rows and sort them all.
     queryset = (
-        Application.objects.cases().for_authority(officer.authority_id).open().filter(work)
+        Application.objects.cases().for_authority(officer.authority_id).filter(work)
         .select_related("service_type", "applicant", "claimed_by", "parent")
         .defer("data", "points", "parent__data", "parent__points")
         .queue_order()
