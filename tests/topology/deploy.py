@@ -79,6 +79,17 @@ def is_long_running(command: list[str]) -> bool:
 
 # --- processes -----------------------------------------------------------------------------------
 
+def _die_with_parent() -> None:
+    """In the child: SIGTERM when the process that started it dies (pytest killed by a timeout runs no
+    teardown), so no server outlives its run. Linux only; elsewhere a no-op."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class Process:
     """A child process with its output in a file, stopped by its PID (SIGTERM, then SIGKILL)."""
 
@@ -90,7 +101,7 @@ class Process:
     def start(self) -> None:
         out = self.log.open("a")
         self.popen = subprocess.Popen(self.args, cwd=REPO, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                                      start_new_session=True)
+                                      start_new_session=True, preexec_fn=_die_with_parent)
         out.close()
 
     def output(self) -> str:
