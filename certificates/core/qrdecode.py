@@ -1,5 +1,5 @@
 """Read QR codes back from a certificate PDF or an image (poppler's pdftoppm + zxing-cpp): for tests and
-support tooling. zxing-cpp is a development dependency, so it is imported only when needed.
+support tooling, and to verify an uploaded PDF or photo. zxing-cpp is imported only when needed.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def _zxing() -> Any:
         import zxingcpp
     except ImportError as exc:
         raise QrDecodeUnavailable(
-            "QR decoding needs the zxing-cpp package (a development dependency: pip install zxing-cpp)"
+            "QR decoding needs the zxing-cpp package (a dependency of the project: pip install zxing-cpp)"
         ) from exc
     return zxingcpp
 

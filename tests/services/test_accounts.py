@@ -233,7 +233,8 @@ def test_the_readme_lists_every_demo_login(demo_accounts):
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
     seeded = re.search(r"^demo accounts: (.+)$", out.getvalue(), flags=re.MULTILINE)[1].split(", ")
-    assert set(seeded) == {*OFFICERS, *APPLICANTS, "admin"}
+    inspectors = {f"inspector-{n:02d}" for n in range(1, 12)}  # the supervision directory's
+    assert set(seeded) == {*OFFICERS, *APPLICANTS, *inspectors, "admin"}
     assert sorted(readme_demo_logins()) == sorted(seeded)
 
 
