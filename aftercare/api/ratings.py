@@ -62,17 +62,17 @@ class RatingOutput(serializers.Serializer):
 class RatingView(APIView):
     permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer):
+    class RatingInputSerializer(serializers.Serializer):
         score = serializers.IntegerField(help_text="5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意")
         comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
-    @extend_schema(request=InputSerializer, responses={201: RatingOutput},
+    @extend_schema(request=RatingInputSerializer, responses={201: RatingOutput},
                    summary="Rate a closed case once (好差评); 1 or 2 opens a 15-WD rectification")
     def post(self, request: Request, pk: int) -> Response:
         application = ratings.rateable_for(user=request.user, pk=pk)
         if application is None:
             raise Http404
-        body = self.InputSerializer(data=request.data)
+        body = self.RatingInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
             rating = ratings.rating_create(application=application, user=request.user,
@@ -103,18 +103,18 @@ class RectificationListView(APIView):
 class CallbackView(APIView):
     permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer):
+    class CallbackInputSerializer(serializers.Serializer):
         callback_on = serializers.DateField()
         outcome = serializers.CharField(max_length=4000)
         measures = serializers.CharField(max_length=4000, required=False, allow_blank=True)
 
-    @extend_schema(request=InputSerializer, responses=RectificationOutput,
+    @extend_schema(request=CallbackInputSerializer, responses=RectificationOutput,
                    summary="Record the call-back (回访: date, outcome) that closes a rectification")
     def post(self, request: Request, pk: int) -> Response:
         task = rectifications_for(request.user).filter(pk=pk).first()
         if task is None:
             raise Http404
-        body = self.InputSerializer(data=request.data)
+        body = self.CallbackInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
             task = ratings.rectification_close(task=task, actor=request.user, **body.validated_data)
@@ -126,7 +126,7 @@ class CallbackView(APIView):
 class SatisfactionView(APIView):
     permission_classes = [IsAuthenticated]
 
-    class FilterSerializer(serializers.Serializer):
+    class SatisfactionFilterSerializer(serializers.Serializer):
         service = serializers.SlugField(required=False)
         start = serializers.DateField(required=False)
         end = serializers.DateField(required=False)
@@ -136,7 +136,7 @@ class SatisfactionView(APIView):
                 raise ValidationError({"end": [_("结束日期不能早于开始日期。")]})
             return data
 
-    class OutputSerializer(serializers.Serializer):
+    class SatisfactionRowSerializer(serializers.Serializer):
         service = serializers.CharField()
         ratings = serializers.IntegerField()
         satisfied_share = serializers.FloatField(allow_null=True, help_text="share 0–1 of scores 4 and 5")
@@ -145,14 +145,14 @@ class SatisfactionView(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("service", str), OpenApiParameter("start", OpenApiTypes.DATE),
                                OpenApiParameter("end", OpenApiTypes.DATE)],
-                   responses=OutputSerializer(many=True),
+                   responses=SatisfactionRowSerializer(many=True),
                    summary="好差评 per service (rating dates start–end), for supervisors")
     def get(self, request: Request) -> Response:
         officer = officer_of(request.user)
         if officer is None or "supervisor" not in officer_roles(request.user):
             raise PermissionDenied(_("只有监察人员可以查看好差评统计。"), code="forbidden")
-        filters = self.FilterSerializer(data=request.query_params)
+        filters = self.SatisfactionFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         rows = ratings.satisfaction(authority_ids=supervised_authority_ids(officer=officer),
                                     **filters.validated_data)
-        return Response(self.OutputSerializer(rows, many=True).data)
+        return Response(self.SatisfactionRowSerializer(rows, many=True).data)

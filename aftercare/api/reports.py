@@ -21,7 +21,8 @@ from ..constants import ReportState
 from ..models import AnnualReport
 
 
-@extend_schema_field(reports.REPORT_SCHEMA)
+# The OpenAPI 3.0 form of the schema: the same constraints without the JSON Schema dialect marker.
+@extend_schema_field({k: v for k, v in reports.REPORT_SCHEMA.items() if k != "$schema"})
 class ReportDataField(serializers.JSONField):
     """The report's content, validated against REPORT_SCHEMA (GET /api/v1/annual-reports/form/)."""
 
@@ -77,19 +78,19 @@ class ReportFormView(APIView):
 class ReportListView(APIView):
     permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer):
+    class AnnualReportFileSerializer(serializers.Serializer):
         certificate = serializers.CharField(max_length=40, help_text="the licence number")
         year = serializers.IntegerField(min_value=2000, max_value=2100)
         data = ReportDataField()
 
-    class FilterSerializer(serializers.Serializer):
+    class AnnualReportFilterSerializer(serializers.Serializer):
         year = serializers.IntegerField(min_value=2000, max_value=2100, required=False)
         certificate = serializers.CharField(max_length=40, required=False)
 
     @extend_schema(parameters=[OpenApiParameter("year", int), OpenApiParameter("certificate", str)],
                    responses=ReportOutput(many=True), summary="Annual reports: the holder's own, or the authority's")
     def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
+        filters = self.AnnualReportFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         rows = visible_reports(request.user).order_by("-year", "number")
         if "year" in filters.validated_data:
@@ -98,14 +99,14 @@ class ReportListView(APIView):
             rows = rows.filter(number=filters.validated_data["certificate"])
         return Response(ReportOutput(rows[:500], many=True).data)
 
-    @extend_schema(request=InputSerializer, responses={201: ReportOutput},
+    @extend_schema(request=AnnualReportFileSerializer, responses={201: ReportOutput},
                    summary="File the annual report of a licence (holder, inside the window)")
     def post(self, request: Request) -> Response:
         applicant = _applicant(request)
         if applicant is None:
             return Response({"detail": _("只有持证单位可以报送年度报告。"), "code": "not_an_applicant"},
                             status=status.HTTP_403_FORBIDDEN)
-        body = self.InputSerializer(data=request.data)
+        body = self.AnnualReportFileSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
             report = reports.annual_report_file(applicant=applicant, actor=request.user,
@@ -119,7 +120,7 @@ class ReportListView(APIView):
 class ReportDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer):
+    class AnnualReportCorrectionSerializer(serializers.Serializer):
         data = ReportDataField()
 
     def _report(self, request, pk):
@@ -132,14 +133,14 @@ class ReportDetailView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         return Response(ReportOutput(self._report(request, pk)).data)
 
-    @extend_schema(request=InputSerializer, responses=ReportOutput,
+    @extend_schema(request=AnnualReportCorrectionSerializer, responses=ReportOutput,
                    summary="Correct an annual report (holder, until the window closes)")
     def put(self, request: Request, pk: int) -> Response:
         report = self._report(request, pk)
         applicant = _applicant(request)
         if applicant is None:
             raise Http404
-        body = self.InputSerializer(data=request.data)
+        body = self.AnnualReportCorrectionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
             report = reports.annual_report_correct(report=report, applicant=applicant,
@@ -152,19 +153,19 @@ class ReportDetailView(APIView):
 class ReportReviewView(APIView):
     permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer):
+    class AnnualReportReviewSerializer(serializers.Serializer):
         result = serializers.ChoiceField(choices=[ReportState.PASSED, ReportState.RECTIFY, ReportState.FAILED])
         opinion = serializers.CharField(max_length=4000)
         rectify_by = serializers.DateField(required=False, allow_null=True)
 
-    @extend_schema(request=InputSerializer, responses=ReportOutput,
+    @extend_schema(request=AnnualReportReviewSerializer, responses=ReportOutput,
                    summary="Review an annual report: pass, rectify (with a deadline) or fail")
     def post(self, request: Request, pk: int) -> Response:
         report = AnnualReport.objects.filter(pk=pk).first()
         officer = officer_of(request.user)
         if report is None or officer is None or officer.authority_id != report.authority_id:
             raise Http404
-        body = self.InputSerializer(data=request.data)
+        body = self.AnnualReportReviewSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
             report = reports.annual_report_review(report=report, actor=request.user, **body.validated_data)
@@ -187,12 +188,13 @@ def _reviewer_or_supervisor(request):
 class MissingReportsView(APIView):
     permission_classes = [IsAuthenticated]
 
-    class OutputSerializer(serializers.Serializer):
+    class MissingAnnualReportSerializer(serializers.Serializer):
         certificate_number = serializers.CharField(source="number")
         holder = serializers.CharField(source="holder_name")
         credit_code = serializers.CharField(source="holder_code")
 
-    @extend_schema(parameters=[OpenApiParameter("year", int, required=True)], responses=OutputSerializer(many=True),
+    @extend_schema(parameters=[OpenApiParameter("year", int, required=True)],
+                   responses=MissingAnnualReportSerializer(many=True),
                    summary="Licences of the authority without an annual report of `year` (reviewers, supervisors)")
     def get(self, request: Request) -> Response:
         officer = _reviewer_or_supervisor(request)
@@ -202,7 +204,7 @@ class MissingReportsView(APIView):
         filters.is_valid(raise_exception=True)
         year = filters.validated_data["year"]
         rows = reports.reports_missing(year=year, authority_id=officer.authority_id)
-        return Response(self.OutputSerializer(rows, many=True).data)
+        return Response(self.MissingAnnualReportSerializer(rows, many=True).data)
 
 
 class ReportRatesView(APIView):

@@ -38,14 +38,14 @@ class CancellationTaskOutput(serializers.Serializer):
 class CancellationTaskListView(APIView):
     permission_classes = [IsAuthenticated]
 
-    class FilterSerializer(serializers.Serializer):
+    class CancellationTaskFilterSerializer(serializers.Serializer):
         state = serializers.ChoiceField(choices=CancellationState.choices, required=False)
 
     @extend_schema(parameters=[OpenApiParameter("state", str, enum=CancellationState.values)],
                    responses=CancellationTaskOutput(many=True),
                    summary="Cancellation (注销) tasks of the officer's authority: licences that expired unrenewed")
     def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
+        filters = self.CancellationTaskFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         tasks = selectors.cancellation_tasks_for(user=request.user, state=filters.validated_data.get("state"))
         paginator = PageNumberPagination()
@@ -111,14 +111,14 @@ class VerificationTaskListView(APIView):
     permission_classes = [IsAuthenticated]
     pagination_class = None
 
-    class FilterSerializer(serializers.Serializer):
+    class VerificationTaskFilterSerializer(serializers.Serializer):
         state = serializers.ChoiceField(choices=VerificationState.choices, required=False)
 
     @extend_schema(parameters=[OpenApiParameter("state", str, enum=VerificationState.values)],
                    responses=VerificationTaskOutput(many=True),
                    summary="Verification tasks (核查任务) of written commitments, for the officers of the authority")
     def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
+        filters = self.VerificationTaskFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         tasks = selectors.verification_tasks_for(user=request.user, state=filters.validated_data.get("state"))
         return Response(VerificationTaskOutput([verification_row(t) for t in tasks], many=True).data)
@@ -128,19 +128,20 @@ class VerificationRecordView(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
 
-    class InputSerializer(serializers.Serializer):
+    class VerificationRecordInputSerializer(serializers.Serializer):
         result = serializers.ChoiceField(choices=[VerificationState.CONFIRMED, VerificationState.FALSE])
         findings = serializers.CharField(max_length=4000)
         evidence = serializers.FileField(required=False, max_length=200)
 
-    @extend_schema(request={"application/json": InputSerializer, "multipart/form-data": InputSerializer},
+    @extend_schema(request={"application/json": VerificationRecordInputSerializer,
+                            "multipart/form-data": VerificationRecordInputSerializer},
                    responses={200: VerificationTaskOutput},
                    summary="Record a verification result (reviewer); false proposes revocation and records credit")
     def post(self, request: Request, pk: int) -> Response:
         task = selectors.verification_tasks_for(user=request.user).filter(pk=pk).first()
         if task is None:
             raise Http404
-        body = self.InputSerializer(data=request.data)
+        body = self.VerificationRecordInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         evidence = body.validated_data.get("evidence")
         if evidence is not None and evidence.size > MAX_EVIDENCE_BYTES:

@@ -16,7 +16,7 @@ from .. import selectors
 class NotificationListView(APIView):
     permission_classes = [IsAuthenticated]
 
-    class OutputSerializer(serializers.Serializer):
+    class NotificationOutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         kind = serializers.CharField(help_text="e.g. renewal_window_open, renewal_3_months, renewal_1_month; "
                                                "null for case notices and alerts", allow_null=True)
@@ -27,7 +27,7 @@ class NotificationListView(APIView):
         case_number = serializers.CharField(allow_null=True)
         certificate_number = serializers.CharField(allow_null=True)
 
-    @extend_schema(responses=OutputSerializer(many=True), summary="My notifications, newest first")
+    @extend_schema(responses=NotificationOutputSerializer(many=True), summary="My notifications, newest first")
     def get(self, request: Request) -> Response:
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(selectors.notifications_for(user=request.user), request, view=self)
@@ -35,4 +35,4 @@ class NotificationListView(APIView):
                  "created_at": n.created_at, "read": n.read_at is not None,
                  "case_number": n.application.case_number if n.application_id else None,
                  "certificate_number": n.certificate_number or None} for n in page]
-        return paginator.get_paginated_response(self.OutputSerializer(rows, many=True).data)
+        return paginator.get_paginated_response(self.NotificationOutputSerializer(rows, many=True).data)
