@@ -177,8 +177,9 @@ def test_one_stop_filing_reaches_both_agencies(live_server, page, officers, cata
 
     submit(page, page.get_by_role("link", name="申请信息", exact=True))
     data = person_data()
-    for field in ("full_name", "nationality", "passport_number", "position"):
+    for field in ("full_name", "passport_number", "position"):
         page.fill(f"#id_{field}", data[field])
+    page.select_option("#id_nationality", data["nationality"])  # chosen by name, stored as DEU
     for field in ("passport_expiry", "birth_date"):
         page.fill(f"#id_{field}", data[field])
     for field in ("annual_salary_cny", "experience_years", "chinese_level", "months_per_year"):
