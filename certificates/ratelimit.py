@@ -1,4 +1,5 @@
-"""Rate limits for the public verification endpoints: a fixed window per client address, counted
+"""Rate limits for the public verification endpoints: a fixed window per client address (behind a
+trusted proxy, the address it forwarded: `services.accounts.client_address`), counted
 with one atomic cache increment (DRF's sliding-window throttle re-reads and rewrites the whole
 request history on every call, which grows with the allowed rate)."""
 
@@ -12,12 +13,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from services.accounts import client_address
+
 PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
 
 
 def allow(request: HttpRequest, *, scope: str, limit: int, window: int = 60) -> bool:
-    address = request.META.get("REMOTE_ADDR", "")
-    key = f"tongban:rl:{scope}:{address}:{int(time.time() // window)}"
+    key = f"tongban:rl:{scope}:{client_address(request)}:{int(time.time() // window)}"
     try:  # one round trip in the common case: the window's counter exists
         count = cache.incr(key)
     except ValueError:  # first request of the window (add loses only to a concurrent first request)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from services.accounts import client_address
 from services.catalog.forms import form_schema, validate_form
 from services.catalog.points import work_permit_points
 from services.selectors import published_service_types
@@ -849,7 +850,7 @@ def board(request: HttpRequest) -> HttpResponse:
 # --- public status query -------------------------------------------------------------------------
 
 def _client_key(request: HttpRequest) -> str:
-    return "licensing-status-failures:" + (request.META.get("REMOTE_ADDR") or "unknown")
+    return "licensing-status-failures:" + (client_address(request) or "unknown")
 
 
 def status_query(request: HttpRequest) -> HttpResponse:
