@@ -56,10 +56,12 @@ def _filter_sets(*, months: list[D], services: list[str], authorities: list[int]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_rollup_figures_equal_the_row_aggregates_on_a_simulated_year(catalog, demo_accounts):
+def test_rollup_figures_equal_the_row_aggregates_on_simulated_months(catalog, demo_accounts):
+    # Four months of simulated filings, followed until every case is closed: enough for every service,
+    # both authorities and the bootstrap; the random-row tests below cover the breadth.
     legacy_cases_import(text=legacy_cohort_csv(seed=7), file_name="legacy.csv")
-    result = simulate_history(start=D(2025, 1, 2), end=D(2025, 12, 31), seed=5, until=D(2026, 3, 31))
-    assert not result.errors and CaseMetrics.objects.filter(counted=True).count() > 100
+    result = simulate_history(start=D(2025, 1, 2), end=D(2025, 4, 30), seed=5, until=D(2025, 8, 29))
+    assert not result.errors and CaseMetrics.objects.filter(counted=True).count() > 50
     # Kept in step by case_metrics_record alone: the same buckets as a rebuild from the rows.
     kept = _buckets()
     assert kept and rollup.rollup_rebuild() == len(kept)
@@ -70,7 +72,7 @@ def test_rollup_figures_equal_the_row_aggregates_on_a_simulated_year(catalog, de
     months = sorted({d.replace(day=1) for d in CaseMetrics.objects.values_list("period_on", flat=True)})
     services = sorted(set(CaseMetrics.objects.values_list("service_code", flat=True)))
     authorities = sorted(set(CaseMetrics.objects.values_list("authority_id", flat=True)))
-    assert len(months) >= 12 and len(services) >= 3
+    assert len(months) >= 4 and len(services) >= 3
     for filters in _filter_sets(months=months, services=services, authorities=authorities):
         assert_same_figures(**filters, on=D(2026, 4, 1))
     figures = selectors.processing_times(on=D(2026, 4, 1))
