@@ -23,6 +23,33 @@ from .models import (
 from .services import service_type_new_version, service_type_publish
 
 
+class VersionActions:
+    """Admin actions for versioned rows (service types, inspection items): publish the chosen drafts, or copy
+    each as a new draft version. The admin names how: `version_publish(obj)` and `version_copy(obj)`."""
+
+    actions = ["publish", "new_version"]
+
+    @admin.action(description=_("发布所选草稿版本"))
+    def publish(self, request, queryset):
+        for obj in queryset:
+            try:
+                self.version_publish(obj)
+            except ValidationError as exc:
+                self.message_user(request, f"{obj}: {'；'.join(exc.messages)}", messages.ERROR)
+            else:
+                self.message_user(request, _("已发布：%s") % obj, messages.SUCCESS)
+
+    @admin.action(description=_("复制为新版本（草稿）"))
+    def new_version(self, request, queryset):
+        for obj in queryset:
+            try:
+                draft = self.version_copy(obj)
+            except ValidationError as exc:
+                self.message_user(request, f"{obj}: {'；'.join(exc.messages)}", messages.ERROR)
+            else:
+                self.message_user(request, _("已创建草稿：%s") % draft, messages.SUCCESS)
+
+
 @admin.register(Authority)
 class AuthorityAdmin(admin.ModelAdmin):
     list_display = ["name_zh", "code", "credit_code", "city", "complaint_phone"]
@@ -86,13 +113,12 @@ class LocalAuthorityInline(FrozenInlineMixin, admin.TabularInline):
 
 
 @admin.register(ServiceType)
-class ServiceTypeAdmin(admin.ModelAdmin):
+class ServiceTypeAdmin(VersionActions, admin.ModelAdmin):
     list_display = ["name_zh", "code", "version", "status", "authority", "committed_limit", "statutory_limit",
                     "legacy_limit", "material_count", "valid_from"]
     list_filter = ["status", "matter", "authority", "certificate_kind"]
     search_fields = ["code", "name_zh", "name_en", "item_code"]
     inlines = [LocalAuthorityInline, MaterialInline]
-    actions = ["publish", "new_version"]
     readonly_fields = ["status", "published_at", "valid_to"]
     fieldsets = [
         (None, {"fields": ["code", "version", "status", "valid_from", "valid_to", "published_at", "item_code",
@@ -121,25 +147,11 @@ class ServiceTypeAdmin(admin.ModelAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
-    @admin.action(description=_("发布所选草稿版本"))
-    def publish(self, request, queryset):
-        for service_type in queryset:
-            try:
-                service_type_publish(service_type=service_type)
-            except ValidationError as exc:
-                self.message_user(request, f"{service_type}: {'；'.join(exc.messages)}", messages.ERROR)
-            else:
-                self.message_user(request, _("已发布：%s") % service_type, messages.SUCCESS)
+    def version_publish(self, service_type):
+        service_type_publish(service_type=service_type)
 
-    @admin.action(description=_("复制为新版本（草稿）"))
-    def new_version(self, request, queryset):
-        for service_type in queryset:
-            try:
-                draft = service_type_new_version(service_type=service_type)
-            except ValidationError as exc:
-                self.message_user(request, f"{service_type}: {'；'.join(exc.messages)}", messages.ERROR)
-            else:
-                self.message_user(request, _("已创建草稿：%s") % draft, messages.SUCCESS)
+    def version_copy(self, service_type):
+        return service_type_new_version(service_type=service_type)
 
 
 class CommitmentTextInline(admin.StackedInline):

@@ -1,10 +1,10 @@
 """Admin for the inspection list (versioned, with its check points), the directories and the
 records; draws, inspections and the supervision log are read-only here."""
 
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
+
+from services.admin import VersionActions
 
 from .constants import ItemStatus
 from .models import (
@@ -42,7 +42,7 @@ class CheckPointInline(admin.TabularInline):
 
 
 @admin.register(InspectionItem)
-class InspectionItemAdmin(admin.ModelAdmin):
+class InspectionItemAdmin(VersionActions, admin.ModelAdmin):
     """Versioned like the catalog: a published version is frozen; copy it into a draft to change it."""
 
     list_display = ["name_zh", "code", "version", "status", "licence_kinds"]
@@ -50,7 +50,6 @@ class InspectionItemAdmin(admin.ModelAdmin):
     search_fields = ["code", "name_zh", "name_en"]
     inlines = [CheckPointInline]
     readonly_fields = ["status"]
-    actions = ["publish", "new_version"]
 
     def has_change_permission(self, request, obj=None):
         return not _frozen(obj) and super().has_change_permission(request, obj)
@@ -58,25 +57,11 @@ class InspectionItemAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return not _frozen(obj) and super().has_delete_permission(request, obj)
 
-    @admin.action(description=_("发布所选草稿版本"))
-    def publish(self, request, queryset):
-        for item in queryset:
-            try:
-                inspection_item_publish(item=item)
-            except ValidationError as exc:
-                self.message_user(request, f"{item}: {'；'.join(exc.messages)}", messages.ERROR)
-            else:
-                self.message_user(request, _("已发布：%s") % item, messages.SUCCESS)
+    def version_publish(self, item):
+        inspection_item_publish(item=item)
 
-    @admin.action(description=_("复制为新版本（草稿）"))
-    def new_version(self, request, queryset):
-        for item in queryset:
-            try:
-                draft = inspection_item_new_version(item=item)
-            except ValidationError as exc:
-                self.message_user(request, f"{item}: {'；'.join(exc.messages)}", messages.ERROR)
-            else:
-                self.message_user(request, _("已创建草稿：%s") % draft, messages.SUCCESS)
+    def version_copy(self, item):
+        return inspection_item_new_version(item=item)
 
 
 class DeclaredInterestInline(admin.TabularInline):
