@@ -260,6 +260,14 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Every operation documents its error answers (400, 401, 403, 404, 409, 413, 429): config/schema.py.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.schema.add_error_responses"],
+    # Several resources have a `state`: each choice set gets its own component name.
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationStateEnum": "licensing.constants.State",
+        "CancellationStateEnum": "aftercare.constants.CancellationState",
+        "VerificationStateEnum": "aftercare.constants.VerificationState",
+        "AnnualReportStateEnum": "aftercare.constants.ReportState",
+        "RectificationStateEnum": "aftercare.constants.RectificationState",
+    },
 }
 
 # Task seam (services.tasks): without a broker, tasks run in-process after the transaction commits;
