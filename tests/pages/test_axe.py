@@ -1,7 +1,7 @@
 """axe-core (node_modules/axe-core, pinned by package.json) on every main page of every role, in zh-hans
 and English, in the states a user meets (a form with errors, an open correction notice, an empty
 queue, a paused case): WCAG 2.0/2.1/2.2 A and AA and best practice, 0 violations of any impact.
-Screenshots go to TONGBAN_PAGE_SHOTS (default /tmp/shots_pages)."""
+Screenshots go to TONGBAN_PAGE_SHOTS (default: a folder in the system's temporary directory)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import os
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
-SHOTS = Path(os.environ.get("TONGBAN_PAGE_SHOTS", "/tmp/shots_pages"))
+SHOTS = Path(os.environ.get("TONGBAN_PAGE_SHOTS", Path(tempfile.gettempdir()) / "tongban-page-shots"))
 D = dt.date
 
 
