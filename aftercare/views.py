@@ -212,6 +212,10 @@ class CallbackForm(forms.Form):
     measures = forms.CharField(label=gettext_lazy("整改措施"), max_length=4000, required=False)
 
 
+def _messages(form: forms.Form) -> list[str]:
+    return [str(e) for errs in form.errors.values() for e in errs]
+
+
 def _act(request, pk: int, kind: str) -> list[str]:
     """Run one posted act of the task lists; returns the error messages (empty when it succeeded)."""
     try:
@@ -221,7 +225,7 @@ def _act(request, pk: int, kind: str) -> list[str]:
             if task is None:
                 raise Http404
             if not form.is_valid():
-                return [str(e) for errs in form.errors.values() for e in errs]
+                return _messages(form)
             verification.verification_record(task=task, actor=request.user, **form.cleaned_data)
         elif kind == "cancellation":
             task = selectors.cancellation_tasks_for(user=request.user).filter(pk=pk).first()
@@ -234,7 +238,7 @@ def _act(request, pk: int, kind: str) -> list[str]:
             if task is None:
                 raise Http404
             if not form.is_valid():
-                return [str(e) for errs in form.errors.values() for e in errs]
+                return _messages(form)
             ratings.rectification_close(task=task, actor=request.user, **form.cleaned_data)
         elif kind == "report":
             report = AnnualReport.objects.filter(pk=pk, authority_id=_officer(request).authority_id).first()
@@ -242,7 +246,7 @@ def _act(request, pk: int, kind: str) -> list[str]:
             if report is None:
                 raise Http404
             if not form.is_valid():
-                return [str(e) for errs in form.errors.values() for e in errs]
+                return _messages(form)
             reports.annual_report_review(report=report, actor=request.user, **form.cleaned_data)
         else:
             raise Http404
