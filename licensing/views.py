@@ -24,7 +24,7 @@ from services.catalog.forms import form_schema, validate_form
 from services.catalog.points import work_permit_points
 from services.selectors import published_service_types
 
-from . import correction, queues, selectors, workflow
+from . import correction, hooks, queues, selectors, workflow
 from .api.serializers import application_payload, detail_extensions, log_rows, status_payload, summary_payload
 from .constants import DECIDED_STATES, FINAL_STATES, CaseVerb, State
 from .documents import notice_pdf
@@ -403,6 +403,7 @@ def _render_case(request: HttpRequest, application: Application, *, errors: list
         "certificates": certificates,
         "log": log_rows(application, request.user), "withdrawable": _withdrawable(application),
         "errors": errors or [],
+        "panels": hooks.case_panels(application=application, user=request.user, audience="applicant"),
     }, status=status)
 
 
@@ -682,6 +683,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
     return _render(request, "licensing/workbench.html", {
         "officer": officer, "form": form, "page": page, "rows": queues.queue_rows(page.rows, on=on),
         "query": query, "count": count, "querystring": keep.urlencode(), "roles": officer_roles(request.user),
+        "duties": hooks.officer_duties(user=request.user, on=on),
     })
 
 
@@ -767,6 +769,7 @@ def _render_workbench_case(request: HttpRequest, application: Application, *, fa
         "paused_days": _paused_days(application), "correction": _open_correction(application),
         "points_rows": [{"label": POINT_LABELS.get(k, k), "points": v} for k, v in (facts["points"] or {}).items()
                         if k != "total"],
+        "panels": hooks.case_panels(application=application, user=request.user, audience="officer"),
     }, status=status)
 
 
@@ -840,10 +843,12 @@ def board(request: HttpRequest) -> HttpResponse:
     if colour in ("yellow", "red"):
         rows = [r for r in rows if r["warning"] == colour]
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    watched = hooks.watched_deadlines(authority_id=officer.authority_id, on=on)
     return _render(request, "licensing/board.html", {
         "officer": officer, "page": page, "rows": list(page), "counts": counts,
         "per_service": sorted(per_service.values(), key=lambda e: (-e["red"], -e["yellow"])), "colour": colour,
-        "today": on,
+        "today": on, "watched": [d for d in watched if d.warning in ("yellow", "red")],
+        "watched_counts": hooks.deadline_counts(watched),
     })
 
 
