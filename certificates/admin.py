@@ -48,7 +48,7 @@ class EventInline(admin.TabularInline):
 
 @admin.register(Certificate)
 class CertificateAdmin(admin.ModelAdmin):
-    list_display = ["number", "kind", "holder_name", "authority", "valid_from", "valid_to", "status"]
+    list_display = ["number", "kind", "holder_name", "authority", "valid_to", "status"]
     list_filter = ["kind", "status", "authority"]
     search_fields = ["number", "identifier", "holder_name", "holder_code"]
     inlines = [EventInline]

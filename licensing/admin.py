@@ -62,8 +62,8 @@ class ApplicationAdmin(admin.ModelAdmin):
     """Cases change only through the workflow; the admin shows them, including provisional
     deadlines an administrator should watch when entering next year's calendar."""
 
-    list_display = ["case_number", "service_type", "authority", "applicant", "state", "current_due", "provisional",
-                    "issue_problem"]
+    # Six short columns fit 1280 px; the authority and the provisional deadline are filters.
+    list_display = ["case_number", "service_type", "applicant", "state", "current_due", "issue_problem"]
     list_filter = ["state", "provisional", "issue_error_permanent", "authority", "service_type__code"]
     search_fields = ["case_number", "applicant__name", "original_licence_number"]
     date_hierarchy = "created_at"
@@ -138,9 +138,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(CaseMetrics)
 class CaseMetricsAdmin(ReadOnlyAdmin):
-    list_display = ["application", "service_code", "authority", "outcome", "headline_days", "paused_days",
-                    "on_time_committed", "on_time_statutory"]
-    list_filter = ["service_code", "authority", "outcome", "on_time_committed"]
+    list_display = ["application", "service_code", "outcome", "headline_days", "paused_days", "on_time_committed"]
+    list_filter = ["service_code", "authority", "outcome", "on_time_committed", "on_time_statutory"]
     search_fields = ["application__case_number"]
     list_select_related = ["application", "authority"]
 

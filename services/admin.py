@@ -114,8 +114,8 @@ class LocalAuthorityInline(FrozenInlineMixin, admin.TabularInline):
 
 @admin.register(ServiceType)
 class ServiceTypeAdmin(VersionActions, admin.ModelAdmin):
-    list_display = ["name_zh", "code", "version", "status", "authority", "committed_limit", "statutory_limit",
-                    "legacy_limit", "material_count", "valid_from"]
+    # Six columns fit 1280 px; the other limits and the materials are on the detail page.
+    list_display = ["name_zh", "code", "version", "status", "committed_limit", "material_count"]
     list_filter = ["status", "matter", "authority", "certificate_kind"]
     search_fields = ["code", "name_zh", "name_en", "item_code"]
     inlines = [LocalAuthorityInline, MaterialInline]
@@ -164,7 +164,7 @@ class CommitmentTextInline(admin.StackedInline):
 
 @admin.register(Material)
 class MaterialAdmin(admin.ModelAdmin):
-    list_display = ["name_zh", "code", "service_type", "mode", "required", "legacy", "shared", "max_age_days"]
+    list_display = ["name_zh", "code", "service_type", "mode", "required", "max_age_days"]
     list_filter = ["mode", "required", "legacy", "shared", "service_type__code"]
     search_fields = ["name_zh", "name_en", "code"]
     inlines = [CommitmentTextInline]

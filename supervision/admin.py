@@ -98,15 +98,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(InspectionPlan)
 class InspectionPlanAdmin(ReadOnlyAdmin):
-    list_display = ["title", "year", "authority", "targets_count", "groups", "group_size", "drawn_at"]
+    list_display = ["title", "year", "authority", "targets_count", "groups", "drawn_at"]
     list_filter = ["year", "authority"]
     exclude = ["seed"]
 
 
 @admin.register(Inspection)
 class InspectionAdmin(ReadOnlyAdmin):
-    list_display = ["target_name", "target_code", "plan", "kind", "status", "inspected_on", "published_on",
-                    "publish_due"]
+    list_display = ["target_name", "plan", "kind", "status", "inspected_on", "publish_due"]
     list_filter = ["status", "kind", "plan"]
     search_fields = ["target_name", "target_code"]
 
