@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from .constants import SYSTEM_ACTOR, CaseVerb
@@ -61,6 +62,50 @@ def log_append(*, application: Application, actor, verb: str, from_state: str, t
     Application.objects.filter(pk=application.pk).update(log_seq=seq, log_head=digest)
     application.log_seq, application.log_head = seq, digest
     return entry
+
+
+
+def log_append_many(rows: list[tuple[Application, dict]], *, save_heads: bool = True) -> list[CaseLogEntry]:
+    """Append one row to each of many cases in one pass: `rows` are (application, keyword arguments of
+    `log_append` other than `application`), one per case. The caller holds every case's row lock. The
+    heads are read in one query, the rows hashed here and inserted together; the heads are written on
+    the applications in one statement (or left to the caller's own update of those rows when
+    `save_heads` is False: the instances carry them)."""
+    if not rows:
+        return []
+    ids = [application.pk for application, _kwargs in rows]
+    if len(set(ids)) != len(ids):
+        raise ValueError("log_append_many appends one row per case")
+    last_seq = CaseLogEntry.objects.filter(application_id=OuterRef("application_id")).order_by("-seq").values("seq")[:1]
+    heads = {app_id: (seq, digest) for app_id, seq, digest in
+             CaseLogEntry.objects.filter(application_id__in=ids, seq=Subquery(last_seq))
+             .values_list("application_id", "seq", "hash")}
+    at = timezone.now()
+    entries = []
+    for application, kwargs in rows:
+        verb = kwargs["verb"]
+        if verb not in CaseVerb.values:
+            raise ValueError(f"{verb!r} is not a case-log verb (licensing.constants.CaseVerb)")
+        last_seq_no, prev_hash = heads.get(application.pk, (0, GENESIS))
+        seq = last_seq_no + 1
+        actor = kwargs.get("actor")
+        data = json.loads(json.dumps(kwargs.get("data") or {}, default=str))
+        actor_id = actor.pk if actor is not None else None
+        actor_label = actor.get_full_name() or actor.username if actor is not None else SYSTEM_ACTOR
+        reason = kwargs.get("reason", "")
+        digest = entry_digest(prev_hash=prev_hash, application_id=application.pk, seq=seq, at=at, actor_id=actor_id,
+                              actor_label=actor_label, verb=verb, from_state=kwargs["from_state"],
+                              to_state=kwargs["to_state"], reason=reason, data=data)
+        entries.append(CaseLogEntry(application_id=application.pk, seq=seq, at=at, actor_id=actor_id,
+                                    actor_label=actor_label, verb=verb, from_state=kwargs["from_state"],
+                                    to_state=kwargs["to_state"], reason=reason, data=data, prev_hash=prev_hash,
+                                    hash=digest))
+        application.log_seq, application.log_head = seq, digest
+    CaseLogEntry.objects.bulk_create(entries, batch_size=2000)
+    if save_heads:
+        Application.objects.bulk_update([application for application, _kwargs in rows], ["log_seq", "log_head"],
+                                        batch_size=2000)
+    return entries
 
 
 @dataclass

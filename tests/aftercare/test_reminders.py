@@ -13,6 +13,7 @@ from django.db import connection, connections
 from aftercare.constants import ReminderKind
 from aftercare.models import LicenceReminder
 from aftercare.services import reminders_send
+from aftercare.sweep import reminders_send_all
 from licensing.models import Notification
 from licensing.workflow import deadlines_sweep
 from tests.licensing.conftest import at
@@ -102,7 +103,8 @@ def test_the_notifications_api_shows_only_the_callers_own(licence, holder_api, o
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
-def test_concurrent_sweeps_send_each_reminder_once(licence, applicant):
+@pytest.mark.parametrize("reminders_send", [reminders_send, reminders_send_all], ids=["one-by-one", "set"])
+def test_concurrent_sweeps_send_each_reminder_once(licence, applicant, reminders_send):
     licence(valid_to=VALID_TO)
     barrier = threading.Barrier(4)
     sent = []
@@ -123,3 +125,28 @@ def test_concurrent_sweeps_send_each_reminder_once(licence, applicant):
     assert sum(sent) == 3
     assert LicenceReminder.objects.count() == 3
     assert sorted(kinds(applicant.user)) == sorted(ReminderKind.values)
+
+
+def test_the_set_based_reminders_are_the_ones_sent_one_by_one(licence, applicant, django_capture_on_commit_callbacks):
+    licence(valid_to=VALID_TO)  # by 10 June: the window's opening and 3 months before
+    licence(valid_to=D(2031, 7, 31))  # the same two
+    applicant.user.email = "holder@example.org"
+    applicant.user.save()
+
+    def sent() -> list[tuple]:
+        return sorted(LicenceReminder.objects.values_list(
+            "number", "valid_to", "kind", "due_on", "sent_on", "notification__subject", "notification__body",
+            "notification__user_id", "notification__certificate_number"))
+
+    with at(D(2031, 6, 10)), django_capture_on_commit_callbacks(execute=True):
+        assert reminders_send_all(on=D(2031, 6, 10)) == 4
+        assert reminders_send_all(on=D(2031, 6, 10)) == 0
+    by_set, mails = sent(), sorted((m.subject, m.body) for m in mail.outbox)
+    assert len(mails) == 4
+    Notification.objects.filter(kind__startswith="renewal_").delete()
+    LicenceReminder.objects.all().delete()
+    mail.outbox.clear()
+    with at(D(2031, 6, 10)), django_capture_on_commit_callbacks(execute=True):
+        assert reminders_send(on=D(2031, 6, 10)) == 4
+    assert sent() == by_set
+    assert sorted((m.subject, m.body) for m in mail.outbox) == mails
