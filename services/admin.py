@@ -114,7 +114,7 @@ class LocalAuthorityInline(FrozenInlineMixin, admin.TabularInline):
 
 @admin.register(ServiceType)
 class ServiceTypeAdmin(VersionActions, admin.ModelAdmin):
-    # Six columns fit 1280 px; the other limits and the materials are on the detail page.
+    # Six columns fit 1280 px; the other limits and the validity are on the detail page.
     list_display = ["name_zh", "code", "version", "status", "committed_limit", "material_count"]
     list_filter = ["status", "matter", "authority", "certificate_kind"]
     search_fields = ["code", "name_zh", "name_en", "item_code"]

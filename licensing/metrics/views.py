@@ -153,6 +153,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["focus"] = {
             "code": focus, "name": figures["name_en"] if english else figures["name_zh"], "f": figures,
             "d": _display(figures), "months": [_month(m) for m in months],
+            "histogram_rows": sorted(histogram.items()),  # the chart's data table
             "histogram": charts.histogram("chart-distribution", histogram, committed=committed, statutory=statutory,
                                           legacy=figures["baseline"]["legacy_limit"],
                                           measured_median=measured["median"] if measured else None,
