@@ -11,15 +11,17 @@ class CertificatesConfig(AppConfig):
 
         from licensing.api.serializers import detail_extensions
         from licensing.caselog import root_readers
+        from licensing.documents import register_notice_signer
         from licensing.issuance import register_issuer
         from licensing.licences import register_licence_source
 
         from .logroots import log_root_read  # also registers the daily publish_log_root task
-        from .services import certificate_issue, held_licences
+        from .services import certificate_issue, held_licences, notice_sign
 
         register_issuer("*", certificate_issue)
         root_readers.register(log_root_read)
         register_licence_source(held_licences)
+        register_notice_signer(notice_sign)
 
         def certificate_field(application, request) -> dict:
             from .links import verify_url

@@ -15,10 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from licensing.constants import State
+from licensing.constants import State, SubmissionKind
 from licensing.issuance import IssueRefused
 from licensing.licences import HeldLicence
-from licensing.models import Application
+from licensing.models import Application, MaterialSubmission
 from licensing.permissions import perm_role
 from licensing.workflow import application_mark_issued
 from services.constants import Matter
@@ -186,6 +186,26 @@ def _pdf_rows(kind: str, holder: dict, certificate_number: str) -> list[tuple[st
     ]
 
 
+# The material that holds the holder's photo in the work and residence permit checklists (and the
+# one-stop filing's shared one): services/catalog/data.py.
+PHOTO_MATERIAL = "photo"
+
+
+def holder_photo(application: Application) -> bytes | None:
+    """The current upload of the holder's photo (on the joint filing for a one-stop track), or None."""
+    submission = (MaterialSubmission.objects
+                  .filter(application=application.filing, material__code=PHOTO_MATERIAL, superseded=False,
+                          kind=SubmissionKind.UPLOAD)
+                  .exclude(file="").first())
+    if submission is None:
+        return None
+    try:
+        with submission.file.open("rb") as stored:
+            return stored.read()
+    except OSError:  # the file is gone from storage: the permit shows the empty photo box instead
+        return None
+
+
 def _used_indexes(key: SigningKey) -> set[int]:
     return set(Certificate.objects.filter(signing_key=key).values_list("status_index", flat=True))
 
@@ -268,6 +288,7 @@ def certificate_issue(*, application: Application, actor) -> Certificate | None:
             holder_rows=_pdf_rows(kind, holder, number), issue_date=today, valid_from=valid_from,
             valid_to=valid_to, qr_url=verify_url(cose=token),
             seal_text=authority.name_zh, seal_label="行政许可专用章" if not person else "",
+            with_photo=person, photo=holder_photo(application) if person else None,
             footer_note=(f"本证照由{authority.name_zh}依法颁发，加盖电子签章，与纸质证照具有同等法律效力。"
                          f"扫描二维码核验真伪及有效状态。"),
         ),
@@ -290,6 +311,14 @@ def certificate_issue(*, application: Application, actor) -> Certificate | None:
     application_mark_issued(application=application, actor=actor,
                             data={"certificate": number, "identifier": identifier})
     return certificate
+
+
+def notice_sign(*, pdf: bytes, authority: Authority) -> bytes:
+    """Sign a notice PDF (licensing's notice signer) with the authority's document key, as its
+    certificates are, so a PDF reader shows who issued it and that it is unchanged."""
+    signing_key, signing_cert, root_cert = keys.chain(keys.active_key(authority=authority))
+    return sign_pdf(pdf, signing_key=signing_key, signing_cert=signing_cert, root_cert=root_cert,
+                    reason="行政许可文书", location=authority.name_zh)
 
 
 # --- status changes ------------------------------------------------------------------------------

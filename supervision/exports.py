@@ -10,13 +10,14 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from services.fonts import register_cjk_font
+from services.typesetting import TextBlock
 
 from .constants import CHECKS, MANUAL_ITEMS, Grade
 
@@ -72,10 +73,6 @@ def review_xlsx(detail: dict, *, language: str = "zh-hans") -> bytes:
         return out.getvalue()
 
 
-def _escape(text) -> str:
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def review_pdf(detail: dict, *, language: str = "zh-hans") -> bytes:
     """The same report as an A4 landscape PDF with the embedded CJK font."""
     font = register_cjk_font(settings.TONGBAN_CJK_FONT)
@@ -83,19 +80,19 @@ def review_pdf(detail: dict, *, language: str = "zh-hans") -> bytes:
         title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, spaceAfter=4)
         small = ParagraphStyle("small", fontName=font, fontSize=8, leading=10)
         grades = {g.value: str(g.label) for g in Grade}
-        flow = [Paragraph(_escape(_("案卷评查报告")) + f" {detail['start']} – {detail['end']}", title),
-                Paragraph(_escape(f"{_('算法')}: {detail['algorithm']} · "
-                                  f"{_('种子承诺值')}: {detail['seed_commitment']}"), small),
-                Paragraph(_escape(f"{_('随机种子')}: {detail['seed'] or '—'} · {_('参与抽取')}: "
-                                  f"{len(detail['cases_input'])} · {_('抽取')}: {len(detail['sample'])}"), small),
+        flow = [TextBlock(_("案卷评查报告") + f" {detail['start']} – {detail['end']}", title),
+                TextBlock(f"{_('算法')}: {detail['algorithm']} · {_('种子承诺值')}: {detail['seed_commitment']}",
+                          small),
+                TextBlock(f"{_('随机种子')}: {detail['seed'] or '—'} · {_('参与抽取')}: "
+                          f"{len(detail['cases_input'])} · {_('抽取')}: {len(detail['sample'])}", small),
                 Spacer(1, 5 * mm)]
         header = [_("办件编号"), *[check_label(c) for c in CHECKS], _("得分"), _("等级")]
-        rows = [[Paragraph(_escape(h), small) for h in header]]
+        rows = [[TextBlock(h, small) for h in header]]
         for row in detail["files"]:
-            rows.append([Paragraph(_escape(row["case_number"]), small),
-                         *[Paragraph(_escape(_mark(row["checks"][c]["passed"])), small) for c in CHECKS],
-                         Paragraph(str(row["score"]) if row["score"] is not None else "—", small),
-                         Paragraph(_escape(grades.get(row["grade"], "") if row["grade"] else _("未评分")), small)])
+            rows.append([TextBlock(row["case_number"], small),
+                         *[TextBlock(_mark(row["checks"][c]["passed"]), small) for c in CHECKS],
+                         TextBlock(str(row["score"]) if row["score"] is not None else "—", small),
+                         TextBlock(grades.get(row["grade"], "") if row["grade"] else _("未评分"), small)])
         table = Table(rows, repeatRows=1, colWidths=[36 * mm] + [24 * mm] * len(CHECKS) + [14 * mm, 16 * mm])
         table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),

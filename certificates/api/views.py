@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from licensing.permissions import officer_of
+from services.downloads import attachment_disposition
 from services.parsers import SafeJSONParser, UnsafeJSON, loads_strict
 
 from .. import services
@@ -117,7 +118,8 @@ class CertificatePdfView(APIView):
     def get(self, request: Request, pk: int):
         certificate = certificate_for_user(user=request.user, pk=pk)
         response = FileResponse(certificate.pdf.open("rb"), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{certificate.identifier}.pdf"'
+        # Named by the licence number, as the holder knows it (an ASCII fallback for old clients).
+        response["Content-Disposition"] = attachment_disposition(f"{certificate.number}.pdf")
         return response
 
 

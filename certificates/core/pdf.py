@@ -6,20 +6,22 @@ from __future__ import annotations
 
 import io
 import math
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from PIL import Image, ImageOps
 from reportlab import rl_config
 from reportlab.lib.colors import HexColor, white
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 # Re-exported: callers of render_certificate_pdf catch it from here.
 from services.fonts import FontMissingError as FontMissingError
 from services.fonts import register_cjk_font
+from services.typesetting import break_lines, draw_seal
 
 from .qr import QUIET_ZONE, horizontal_runs, qr_matrix
 
@@ -34,13 +36,15 @@ _MUTED = HexColor("#5A5A5A")
 _FRAME = HexColor("#8E1F1F")
 _RULE = HexColor("#C9A9A9")
 _ROSETTE = HexColor("#EBD3D3")
-_SEAL = HexColor("#DC1E24")
+_PLACEHOLDER = HexColor("#F2F2F2")
 
 PAGE_W, PAGE_H = A4
 _LEFT, _RIGHT = 26 * mm, PAGE_W - 26 * mm
 _LABEL_W = 40 * mm
+_ISSUER_CENTRE_X = PAGE_W - 64 * mm
+_ISSUER_W = 74 * mm
+_PHOTO_W, _PHOTO_H = 32 * mm, 42 * mm  # 3:4 like an ID photo, printed at the top right of the fields
 _QR_SIZE = 46 * mm  # the symbol itself; the quiet zone comes on top (about 51 mm overall for v13-v16)
-_SEAL_R = 21 * mm  # 42 mm: the usual diameter of an authority's round seal
 
 
 class CertificateTooLongError(ValueError):
@@ -65,6 +69,10 @@ class CertificatePdfData:
     title_en: str | None = None
     seal_label: str = ""  # optional horizontal line under the star, e.g. 行政许可专用章
     qr_error: str = "m"  # M for the claim set Tongban signs; Q needs about two QR versions more
+    # A permit for a person shows the holder's photo (JPEG or PNG bytes); with_photo and no bytes (none
+    # uploaded, or not an image) draws a labelled empty box in its place.
+    with_photo: bool = False
+    photo: bytes | None = None
 
 
 def _zh_date(d: date) -> str:
@@ -76,60 +84,9 @@ def _en_date(d: date) -> str:
     return f"{d.day} {d.strftime('%B')} {d.year}"
 
 
-_NO_LINE_START = set("，。、；：？！）》」』】〕”’,.;:?!)]%")
-_NO_LINE_END = set("（《「『【〔“‘([")
-
-
-def _tokens(text: str) -> list[str]:
-    """Break points: every CJK character on its own, Latin words kept whole, spaces separate."""
-    tokens: list[str] = []
-    word = ""
-    for ch in text:
-        wide = unicodedata.east_asian_width(ch) in ("W", "F")
-        if wide or ch == " ":
-            if word:
-                tokens.append(word)
-                word = ""
-            if tokens and ch in _NO_LINE_START:
-                tokens[-1] += ch  # keep closing punctuation with what precedes it
-            else:
-                tokens.append(ch)
-        else:
-            word += ch
-    if word:
-        tokens.append(word)
-    # An opening bracket must not end a line: glue it to the token that follows.
-    merged: list[str] = []
-    for token in tokens:
-        if merged and merged[-1] and merged[-1][-1] in _NO_LINE_END:
-            merged[-1] += token
-        else:
-            merged.append(token)
-    return merged
-
-
 def wrap_text(text: str, *, font: str, size: float, width: float) -> list[str]:
-    """Greedy line breaking for mixed Chinese/Latin text; explicit newlines are kept."""
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        line, line_w = "", 0.0
-        for token in _tokens(paragraph):
-            token_w = pdfmetrics.stringWidth(token, font, size)
-            if line and line_w + token_w > width:
-                lines.append(line.rstrip())
-                line, line_w, token = "", 0.0, token.lstrip()
-                token_w = pdfmetrics.stringWidth(token, font, size)
-            # A single token wider than the line (a long code or URL) is cut character by character.
-            while token_w > width and len(token) > 1:
-                cut = len(token) - 1
-                while cut > 1 and pdfmetrics.stringWidth(token[:cut], font, size) > width:
-                    cut -= 1
-                lines.append(token[:cut])
-                token = token[cut:]
-                token_w = pdfmetrics.stringWidth(token, font, size)
-            line, line_w = line + token, line_w + token_w
-        lines.append(line.rstrip())
-    return lines
+    """Mixed Chinese/Latin line breaking with the punctuation rules (the one all generated PDFs use)."""
+    return break_lines(text, font=font, size=size, width=width)
 
 
 def _fit(text: str, *, font: str, size: float, gap: float, width: float) -> float:
@@ -211,53 +168,42 @@ def _qr(c: Canvas, url: str, *, x: float, y: float, error: str) -> float:
     return total
 
 
-def _star(c: Canvas, *, cx: float, cy: float, r: float) -> None:
-    path = c.beginPath()
-    for i in range(10):
-        radius = r if i % 2 == 0 else r * 0.382
-        angle = math.pi / 2 + i * math.pi / 5
-        x, y = cx + radius * math.cos(angle), cy + radius * math.sin(angle)
-        if i == 0:
-            path.moveTo(x, y)
-        else:
-            path.lineTo(x, y)
-    path.close()
-    c.drawPath(path, stroke=0, fill=1)
+def _photo_image(photo: bytes | None) -> ImageReader | None:
+    """The photo as an image reportlab embeds, upright and at most 600 x 800 px (about 480 dpi at the
+    printed size: an uploaded 2 MB original would only make every copy of the certificate bigger)."""
+    if not photo:
+        return None
+    try:
+        with Image.open(io.BytesIO(photo)) as image:
+            image = ImageOps.exif_transpose(image).convert("RGB")
+            image.thumbnail((600, 800))
+            out = io.BytesIO()
+            image.save(out, format="JPEG", quality=88)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+    return ImageReader(io.BytesIO(out.getvalue()))
 
 
-def _seal(c: Canvas, *, cx: float, cy: float, text: str, label: str, font: str) -> None:
-    """A red round seal mark: ring, star, the name along the upper arc, an optional label below."""
+def _photo(c: Canvas, photo: bytes | None, *, x: float, y: float, font: str, english: bool) -> None:
+    """The holder's photo in a fixed box (aspect ratio kept, centred), or a neutral labelled box."""
+    image = _photo_image(photo)
     c.saveState()
-    # Multiply, like ink: the red darkens what is under it, so the name and date stay legible through it.
-    c.setBlendMode("Multiply")
-    c.setStrokeColor(_SEAL)
-    c.setFillColor(_SEAL)
-    c.setLineWidth(2.2)
-    c.circle(cx, cy, _SEAL_R, stroke=1, fill=0)
-    _star(c, cx=cx, cy=cy, r=6.8 * mm)
-    chars = list(text)
-    n = len(chars)
-    if n:
-        span = math.radians(min(250.0, 28.0 * n + 20))
-        text_r = _SEAL_R - 7.2 * mm
-        size = min(16.0, 0.82 * (span * text_r) / max(n, 1))
-        c.setFont(font, size)
-        c.setLineWidth(0.45)
-        for i, ch in enumerate(chars):
-            angle = math.pi / 2 + span / 2 - (span * i / (n - 1) if n > 1 else span / 2)
-            c.saveState()
-            c.translate(cx + text_r * math.cos(angle), cy + text_r * math.sin(angle))
-            c.rotate(math.degrees(angle) - 90)
-            t = c.beginText(-pdfmetrics.stringWidth(ch, font, size) / 2, 0)
-            t.setTextRenderMode(2)  # fill + stroke: seal characters are cut heavier than body text
-            t.textOut(ch)
-            t.setTextRenderMode(0)
-            c.drawText(t)
-            c.restoreState()
-    if label:
-        size = min(9.5, 26 * mm / max(len(label), 1) / 0.95)
-        c.setFont(font, size)
-        c.drawCentredString(cx, cy - 12.5 * mm, label)
+    if image is None:
+        c.setFillColor(_PLACEHOLDER)
+        c.setStrokeColor(_RULE)
+        c.setLineWidth(0.6)
+        c.rect(x, y, _PHOTO_W, _PHOTO_H, stroke=1, fill=1)
+        c.setFillColor(_MUTED)
+        c.setFont(font, 10)
+        c.drawCentredString(x + _PHOTO_W / 2, y + _PHOTO_H / 2 + (1 * mm if english else -1.5 * mm), "照片")
+        if english:
+            c.setFont(font, 7.5)
+            c.drawCentredString(x + _PHOTO_W / 2, y + _PHOTO_H / 2 - 3.5 * mm, "Photo")
+    else:
+        c.drawImage(image, x, y, _PHOTO_W, _PHOTO_H, preserveAspectRatio=True, anchor="c")
+        c.setStrokeColor(_RULE)
+        c.setLineWidth(0.6)
+        c.rect(x, y, _PHOTO_W, _PHOTO_H, stroke=1, fill=0)
     c.restoreState()
 
 
@@ -279,6 +225,61 @@ def _layout_rows(
         laid.append((label_zh, label_en, lines, height))
         total += height
     return laid, total
+
+
+def _label(c: Canvas, zh: str, en: str | None, *, x_centre: float, y: float, font: str) -> None:
+    """A field label centred on x_centre: the Chinese word, then its English in a smaller size."""
+    zh_size, en_size = 9.0, 7.0
+    zh_w = pdfmetrics.stringWidth(zh, font, zh_size)
+    gap = 2 * mm if en else 0
+    en_w = pdfmetrics.stringWidth(en, font, en_size) if en else 0
+    x = x_centre - (zh_w + gap + en_w) / 2
+    c.setFillColor(_MUTED)
+    c.setFont(font, zh_size)
+    c.drawString(x, y, zh)
+    if en:
+        c.setFont(font, en_size)
+        c.drawString(x + zh_w + gap, y, en)
+
+
+def _issuer_block(c: Canvas, data: CertificatePdfData, *, font: str) -> None:
+    """发证机关 and 发证日期, labelled, right of the QR code, with the seal pressed down over the name and
+    the date (the GB/T 9704 convention)."""
+    centre_x, width = _ISSUER_CENTRE_X, _ISSUER_W
+    english = bool(data.title_en)
+    y = 92 * mm
+    _label(c, "发证机关", "Issuing authority" if english else None, x_centre=centre_x, y=y, font=font)
+    y -= 7 * mm
+    c.setFillColor(_INK)
+    name_size = 14.0
+    name_lines = wrap_text(data.authority_name, font=font, size=name_size, width=width)
+    if len(name_lines) > 2:
+        name_size = 12.0
+        name_lines = wrap_text(data.authority_name, font=font, size=name_size, width=width)[:3]
+    c.setFont(font, name_size)
+    for line in name_lines:
+        c.drawCentredString(centre_x, y, line)
+        y -= name_size * 1.3
+    name_y = y + name_size * 1.3
+    if english and data.authority_name_en:
+        c.setFillColor(_MUTED)
+        c.setFont(font, 7.5)
+        for line in wrap_text(data.authority_name_en, font=font, size=7.5, width=width):
+            c.drawCentredString(centre_x, y + 1.5 * mm, line)
+            y -= 3.3 * mm
+    y -= 4.5 * mm
+    _label(c, "发证日期", "Date of issue" if english else None, x_centre=centre_x, y=y, font=font)
+    y -= 6.5 * mm
+    c.setFillColor(_INK)
+    c.setFont(font, 13)
+    c.drawCentredString(centre_x, y, _zh_date(data.issue_date))
+    date_y = y
+    if english:
+        c.setFillColor(_MUTED)
+        c.setFont(font, 8)
+        c.drawCentredString(centre_x, y - 4.2 * mm, _en_date(data.issue_date))
+    draw_seal(c, cx=centre_x, cy=(name_y + date_y) / 2 + 2 * mm, text=data.seal_text, label=data.seal_label,
+              font=font)
 
 
 def render_certificate_pdf(data: CertificatePdfData, *, font_path: str = DEFAULT_FONT_PATH) -> bytes:
@@ -322,6 +323,12 @@ def render_certificate_pdf(data: CertificatePdfData, *, font_path: str = DEFAULT
     bottom_block_top = 100 * mm
     value_x = _LEFT + _LABEL_W + 3 * mm
     value_w = _RIGHT - value_x
+    photo_bottom = None
+    if data.with_photo:
+        # The holder's photo at the top right of the fields; the values beside it wrap short of it.
+        value_w -= _PHOTO_W + 4 * mm
+        photo_bottom = y - 2 * mm - _PHOTO_H
+        _photo(c, data.photo, x=_RIGHT - _PHOTO_W, y=photo_bottom, font=font, english=bool(data.title_en))
     rows = _rows(data)
     for size in (12.5, 11.5, 10.5, 9.5, 8.5, 7.5):
         laid, total = _layout_rows(rows, font=font, size=size, value_w=value_w)
@@ -346,7 +353,8 @@ def render_certificate_pdf(data: CertificatePdfData, *, font_path: str = DEFAULT
         y -= height
         c.setStrokeColor(_RULE)
         c.setLineWidth(0.4)
-        c.line(_LEFT, y, _RIGHT, y)
+        beside_photo = photo_bottom is not None and y > photo_bottom - 1 * mm
+        c.line(_LEFT, y, _RIGHT - (_PHOTO_W + 3 * mm if beside_photo else 0), y)
 
     # QR code (lower left) with its caption.
     qr_x, qr_y = _LEFT - 4 * mm, 36 * mm
@@ -359,24 +367,7 @@ def render_certificate_pdf(data: CertificatePdfData, *, font_path: str = DEFAULT
         c.setFont(font, 7)
         c.drawCentredString(qr_x + qr_total / 2, qr_y - 4.5 * mm, "Scan to verify authenticity and status")
 
-    # Issuing authority and date, with the seal pressed down over both (the GB/T 9704 convention).
-    centre_x = PAGE_W - 64 * mm
-    c.setFillColor(_INK)
-    c.setFont(font, 14)
-    name_lines = wrap_text(data.authority_name, font=font, size=14, width=68 * mm)[:2]
-    for i, line in enumerate(name_lines):
-        c.drawCentredString(centre_x, (70 - i * 6.5) * mm, line)
-    c.setFont(font, 13)
-    c.drawCentredString(centre_x, (60 - (len(name_lines) - 1) * 3) * mm, _zh_date(data.issue_date))
-    if data.title_en:
-        issued_en = f"Date of issue: {_en_date(data.issue_date)}"
-        if data.authority_name_en:
-            issued_en = f"Issued by {data.authority_name_en}. {issued_en}"
-        c.setFillColor(_MUTED)
-        c.setFont(font, 7.5)
-        for i, line in enumerate(wrap_text(issued_en, font=font, size=7.5, width=76 * mm)[:2]):
-            c.drawCentredString(centre_x, (38.5 - i * 3.3) * mm, line)
-    _seal(c, cx=centre_x, cy=63 * mm, text=data.seal_text, label=data.seal_label, font=font)
+    _issuer_block(c, data, font=font)
 
     # Footer: identifier and note.
     c.setFillColor(_MUTED)

@@ -18,6 +18,7 @@ from licensing.constants import NoticeKind
 from licensing.documents import notice_pdf
 from licensing.models import Notice
 from licensing.permissions import can_view
+from services.downloads import attachment_disposition
 
 
 class NoticeLinesOutput(serializers.Serializer):
@@ -88,12 +89,13 @@ class NoticePdfView(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("lang", str, enum=["zh", "en"],
                                                 description="`en` for the English text (default Chinese)")],
-                   responses={(200, "application/pdf"): bytes}, summary="The notice as a sealed A4 PDF")
+                   responses={(200, "application/pdf"): bytes},
+                   summary="The notice as a sealed A4 PDF, signed (PAdES) with the authority's key")
     def get(self, request: Request, pk: int) -> HttpResponse:
         notice = visible_notice(request, pk)
         response = HttpResponse(notice_pdf(notice, english=request.query_params.get("lang") == "en"),
                                 content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{notice.number}.pdf"'
+        response["Content-Disposition"] = attachment_disposition(f"{notice.number}.pdf")
         # A decision addressed to one applicant: never kept by a shared cache.
         patch_cache_control(response, private=True, no_store=True)
         return response
