@@ -122,8 +122,8 @@ class DeclaredInterest(models.Model):
 
 
 class InspectionPlan(models.Model):
-    """A year's random inspection plan; its seed is committed at creation and revealed by the draw,
-    whose frozen inputs and result are kept in `draw`."""
+    """A year's random inspection plan; its seed is committed at creation, kept sealed (`sealed_seed`)
+    and revealed (`seed`) by the draw, whose frozen inputs and result are kept in `draw`."""
 
     authority = models.ForeignKey("services.Authority", verbose_name=_("实施机关"), on_delete=models.PROTECT,
                                   related_name="+")
@@ -133,7 +133,9 @@ class InspectionPlan(models.Model):
     targets_count = models.PositiveSmallIntegerField(_("抽取对象数"))
     groups = models.PositiveSmallIntegerField(_("检查组数"))
     group_size = models.PositiveSmallIntegerField(_("每组人数"))
-    seed = models.CharField(_("随机种子"), max_length=64, editable=False, help_text=_("抽取后公开"))
+    seed = models.CharField(_("随机种子"), max_length=64, editable=False, blank=True, help_text=_("抽取后公开"))
+    sealed_seed = models.TextField(_("加密保存的随机种子"), editable=False, blank=True,
+                                   help_text=_("抽取前以密钥加密密钥（TONGBAN_KEK）加密保存"))
     seed_commitment = models.CharField(_("种子承诺值"), max_length=64, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -243,7 +245,9 @@ class CaseReview(models.Model):
     start = models.DateField(_("决定日期自"))
     end = models.DateField(_("决定日期至"))
     sample_size = models.PositiveSmallIntegerField(_("抽取案卷数"))
-    seed = models.CharField(_("随机种子"), max_length=64, editable=False)
+    seed = models.CharField(_("随机种子"), max_length=64, editable=False, blank=True, help_text=_("抽取后公开"))
+    sealed_seed = models.TextField(_("加密保存的随机种子"), editable=False, blank=True,
+                                   help_text=_("抽取前以密钥加密密钥（TONGBAN_KEK）加密保存"))
     seed_commitment = models.CharField(_("种子承诺值"), max_length=64, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)

@@ -20,6 +20,7 @@ from services.calendar import get_calendar
 from services.models import Officer
 
 from . import draw as algorithm
+from . import sealing
 from .constants import CHECK_POINTS, CHECKS, MANUAL_ITEMS, LogVerb, grade_for
 from .log import log_append, review_subject
 from .models import CaseReview, ReviewedFile
@@ -49,7 +50,7 @@ def review_create(*, actor, start: dt.date, end: dt.date, sample_size: int) -> C
     seed = algorithm.new_seed()
     with transaction.atomic():
         review = CaseReview.objects.create(authority_id=officer_of(actor).authority_id, start=start, end=end,
-                                           sample_size=sample_size, seed=seed,
+                                           sample_size=sample_size, sealed_seed=sealing.seal(seed),
                                            seed_commitment=algorithm.commitment(seed), created_by=actor)
         log_append(subject=review_subject(review.pk), actor=actor, verb=LogVerb.REVIEW_CREATE,
                    data={"seed_commitment": review.seed_commitment, "start": start, "end": end,
@@ -66,9 +67,11 @@ def review_draw(*, review: CaseReview, actor) -> CaseReview:
     cases = dict(decided_cases(authority_id=review.authority_id, start=review.start, end=review.end)
                  .values_list("case_number", "pk"))
     numbers = sorted(cases)
-    sample = algorithm.sample(seed_hex=review.seed, kind="case", idents=numbers, size=review.sample_size)
+    seed_hex = sealing.secret_seed(review)
+    sample = algorithm.sample(seed_hex=seed_hex, kind="case", idents=numbers, size=review.sample_size)
     review.cases_input, review.sample, review.drawn_at = numbers, sample, timezone.now()
-    review.save(update_fields=["cases_input", "sample", "drawn_at"])
+    review.seed, review.sealed_seed = seed_hex, ""  # revealed with the sample
+    review.save(update_fields=["cases_input", "sample", "drawn_at", "seed", "sealed_seed"])
     ReviewedFile.objects.bulk_create(ReviewedFile(review=review, application_id=cases[number], position=i)
                                      for i, number in enumerate(sample))
     log_append(subject=review_subject(review.pk), actor=actor, verb=LogVerb.REVIEW_DRAW,

@@ -21,7 +21,7 @@ from licensing.workflow import Forbidden, Invalid, NotAllowed, WorkflowError
 from services.calendar import get_calendar
 
 from . import draw as algorithm
-from . import selectors
+from . import sealing, selectors
 from .constants import (
     MIN_GROUP_SIZE,
     PUBLICATION_LIMIT_WD,
@@ -76,7 +76,7 @@ def plan_create(*, actor, year: int, title: str, item: str, targets_count: int, 
     with transaction.atomic():
         plan = InspectionPlan.objects.create(
             authority_id=officer_of(actor).authority_id, year=year, title=title, item=item_row,
-            targets_count=targets_count, groups=groups, group_size=group_size, seed=seed,
+            targets_count=targets_count, groups=groups, group_size=group_size, sealed_seed=sealing.seal(seed),
             seed_commitment=algorithm.commitment(seed), created_by=actor)
         log_append(subject=plan_subject(plan.pk), actor=actor, verb=LogVerb.PLAN_CREATE,
                    data={"seed_commitment": plan.seed_commitment, "item": item_row.code,
@@ -105,8 +105,9 @@ def plan_draw(*, plan: InspectionPlan, actor) -> InspectionPlan:
     pairs = selectors.conflicts(inspectors=inspectors, targets=targets)
     targets_input = [t.credit_code for t in targets]
     inspectors_input = sorted(i.certificate_number for i in inspectors)
+    seed_hex = sealing.secret_seed(plan)
     try:
-        result = algorithm.draw(seed_hex=plan.seed, targets=targets_input, inspectors=inspectors_input,
+        result = algorithm.draw(seed_hex=seed_hex, targets=targets_input, inspectors=inspectors_input,
                                 conflicts=pairs, targets_count=plan.targets_count, groups=plan.groups,
                                 group_size=plan.group_size)
     except algorithm.DrawInputError as exc:
@@ -143,7 +144,8 @@ def plan_draw(*, plan: InspectionPlan, actor) -> InspectionPlan:
         "target_names": {code: names[code] for code in result.selected_targets},
     }
     plan.drawn_at, plan.drawn_on, plan.drawn_by = now, today, actor
-    plan.save(update_fields=["draw", "drawn_at", "drawn_on", "drawn_by"])
+    plan.seed, plan.sealed_seed = seed_hex, ""  # revealed: the published record holds it from now on
+    plan.save(update_fields=["draw", "drawn_at", "drawn_on", "drawn_by", "seed", "sealed_seed"])
     log_append(subject=plan_subject(plan.pk), actor=actor, verb=LogVerb.DRAW,
                data={"seed": plan.seed, "draw_date": today.isoformat(), **plan.draw})
     return plan

@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 
 from supervision.log import verify_subject
 from supervision.models import DeclaredInterest, Inspection, InspectionPlan, ManualTarget, SupervisionLogEntry
+from supervision.sealing import secret_seed
 from tests.supervision.conftest import DRAW_DAY, at, client_for
 
 pytestmark = pytest.mark.django_db
@@ -72,13 +73,13 @@ def drawn(officers, inspectors, licence_holder, manual_targets):
         # Arrange the inputs knowing the seed (as a test may): in the seed's order, the first
         # member of each group declares an interest in the manual target drawn first among them.
         eligible = sorted(i.certificate_number for key, i in inspectors.items() if key not in ("expired", "km"))
-        ordered = sorted(eligible, key=lambda i: rank(plan.seed, "inspector", i))
+        ordered = sorted(eligible, key=lambda i: rank(secret_seed(plan), "inspector", i))
         manual_codes = [t.credit_code for t in manual_targets]
-        victim = sorted(manual_codes, key=lambda c: rank(plan.seed, "target", c))[0]
+        victim = sorted(manual_codes, key=lambda c: rank(secret_seed(plan), "target", c))[0]
         # Six targets for five places: where this seed would leave the licence holder out, the manual entry
         # ranked just before it is dropped, so the holder (whose grant has a case log) is always drawn.
         holder = licence_holder.data["credit_code"]
-        by_rank = sorted([*manual_codes, holder], key=lambda c: rank(plan.seed, "target", c))
+        by_rank = sorted([*manual_codes, holder], key=lambda c: rank(secret_seed(plan), "target", c))
         if holder not in by_rank[:PLAN["targets_count"]]:
             ManualTarget.objects.filter(credit_code=by_rank[-2]).delete()
         by_number = {i.certificate_number: i for i in inspectors.values()}
