@@ -1,6 +1,8 @@
 """The working-day calendar as the rest of Tongban sees it: built once from the database
 (bundled official schedules plus administrators' corrections), cached per process, rebuilt when
-an administrator changes a day. Also the loaders for the bundled data and for a year's notice."""
+an administrator changes a day — every process compares the calendar it holds with the revision
+counted in the database (services.models.CalendarRevision) at most every RECHECK_SECONDS. Also the
+loaders for the bundled data and for a year's notice."""
 
 from __future__ import annotations
 
@@ -11,16 +13,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
 from .constants import DaySource
-from .models import CalendarDay, CalendarYear
+from .models import CalendarDay, CalendarRevision, CalendarYear
 from .tasks import enqueue, task
 from .workdays import FIRST_YEAR, LAST_YEAR, WorkingCalendar
 
-VERSION_KEY = "tongban:calendar-version"
-RECHECK_SECONDS = 30
+# A change made in another process is seen here within this many seconds (one one-row query per
+# check). The revision is not kept in the cache: a change made while the cache was unreachable
+# would be lost there, and every worker would keep the old calendar.
+RECHECK_SECONDS = 10
 
 _lock = threading.Lock()
 _state: dict = {"calendar": None, "version": None, "checked": 0.0}
@@ -47,13 +52,18 @@ def _build() -> WorkingCalendar:
     return WorkingCalendar(overrides, official)
 
 
+def calendar_revision() -> int:
+    """How many times the calendar has changed, read from the database."""
+    return CalendarRevision.objects.values_list("revision", flat=True).first() or 0
+
+
 def get_calendar() -> WorkingCalendar:
     """The process-wide calendar; other processes' changes are picked up within RECHECK_SECONDS."""
     now = time.monotonic()
     calendar = _state["calendar"]
     if calendar is not None and now - _state["checked"] < RECHECK_SECONDS:
         return calendar
-    version = cache.get(VERSION_KEY)
+    version = calendar_revision()
     with _lock:
         if _state["calendar"] is None or version != _state["version"]:
             _state["calendar"] = _build()
@@ -70,11 +80,13 @@ def reset_calendar_cache() -> None:
 
 
 def invalidate_calendar(years: set[int] | None = None) -> None:
-    """Drop the cached calendar here and in every other process after the commit; the change hooks
-    run as an outbox job recorded with the change (calendar_changed)."""
+    """Raise the calendar's revision in the change's transaction (every other process rebuilds its
+    calendar within RECHECK_SECONDS of the commit) and drop this process's calendar after the commit;
+    the change hooks run as an outbox job recorded with the change (calendar_changed)."""
+    CalendarRevision.objects.get_or_create(pk=1)
+    CalendarRevision.objects.filter(pk=1).update(revision=F("revision") + 1, changed_at=timezone.now())
 
     def _after_commit() -> None:
-        cache.set(VERSION_KEY, time.time_ns(), None)
         with _lock:
             _state["calendar"] = None
 

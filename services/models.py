@@ -315,3 +315,46 @@ class OutboxJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} #{self.pk} ({self.state})"
+
+
+class CalendarRevision(models.Model):
+    """One row counting the calendar's changes, raised in the transaction of each change
+    (services.calendar.invalidate_calendar). Every process compares it with the calendar it holds,
+    so a change is seen everywhere even when the cache was unreachable at the moment it was made."""
+
+    revision = models.PositiveBigIntegerField(_("版本"), default=0)
+    changed_at = models.DateTimeField(_("更改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("工作日历版本")
+        verbose_name_plural = _("工作日历版本")
+
+    def __str__(self) -> str:
+        return f"calendar revision {self.revision}"
+
+
+class ActReceipt(models.Model):
+    """What a user's act answered, written in the act's own transaction: which verb on which subject
+    (a case's id), with which input (a digest), the case-log row it appended, and — when the client
+    sent an `Idempotency-Key` — the key and the response, so a repeat of the same act after a lost
+    answer is told the committed result instead of a conflict (licensing.verbs.dispatch)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    verb = models.CharField(_("操作"), max_length=40)
+    subject = models.PositiveBigIntegerField(_("对象"))
+    digest = models.CharField(_("输入摘要"), max_length=64)
+    log_seq = models.PositiveIntegerField(_("日志序号"))
+    key = models.CharField(_("幂等键"), max_length=200, null=True, blank=True)
+    status = models.PositiveSmallIntegerField(_("响应状态"), default=200)
+    payload = models.JSONField(_("响应内容"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("操作回执")
+        verbose_name_plural = _("操作回执")
+        indexes = [models.Index(fields=["subject", "user", "verb", "-created_at"], name="act_receipt_repeat_idx")]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], condition=models.Q(key__isnull=False),
+                                               name="act_receipt_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.verb} #{self.subject} ({self.user_id})"
