@@ -1,7 +1,7 @@
 """Rate limits for the public verification endpoints: a fixed window per client address (behind a
 trusted proxy, the address it forwarded: `services.accounts.client_address`), counted
-with one atomic cache increment (DRF's sliding-window throttle re-reads and rewrites the whole
-request history on every call, which grows with the allowed rate)."""
+with one atomic increment, one round trip to Redis (DRF's sliding-window throttle re-reads and
+rewrites the whole request history on every call, which grows with the allowed rate)."""
 
 from __future__ import annotations
 
@@ -10,21 +10,51 @@ import time
 from rest_framework.throttling import BaseThrottle
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 
+from config.cache import UNREACHABLE
 from services.accounts import client_address
 
 PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
 
 
-def allow(request: HttpRequest, *, scope: str, limit: int, window: int = 60) -> bool:
-    key = f"tongban:rl:{scope}:{client_address(request)}:{int(time.time() // window)}"
+def _redis(backend) -> RedisCache | None:
+    """The Redis cache behind `backend` when counting there is possible right now: the backend itself,
+    or the primary of a FailoverCache that is not standing in for it (config.cache)."""
+    if isinstance(backend, RedisCache):
+        return backend
+    primary = getattr(backend, "_primary", None)
+    if isinstance(primary, RedisCache) and not backend.primary_down:
+        return primary
+    return None
+
+
+def count(key: str, window: int) -> int:
+    """This window's count for `key`, this request included. On Redis one round trip: a pipeline
+    that creates the counter with its expiry if it is missing and increments it (Django's incr asks
+    EXISTS first, and a window's first request needed an ADD besides). Elsewhere (the database cache
+    while Redis is away, the per-process cache of development) the cache's atomic incr."""
+    redis_cache = _redis(caches["default"])
+    if redis_cache is not None:
+        full_key = redis_cache.make_and_validate_key(key)
+        client = redis_cache._cache.get_client(full_key, write=True)
+        try:
+            pipe = client.pipeline(transaction=False)
+            pipe.set(full_key, 0, ex=window + 5, nx=True)
+            pipe.incr(full_key)
+            return int(pipe.execute()[1])
+        except UNREACHABLE:
+            pass  # the cache's own call below finds Redis away, switches to the database and says so
     try:  # one round trip in the common case: the window's counter exists
-        count = cache.incr(key)
+        return cache.incr(key)
     except ValueError:  # first request of the window (add loses only to a concurrent first request)
-        count = 1 if cache.add(key, 1, window + 5) else cache.incr(key)
-    return count <= limit
+        return 1 if cache.add(key, 1, window + 5) else cache.incr(key)
+
+
+def allow(request: HttpRequest, *, scope: str, limit: int, window: int = 60) -> bool:
+    return count(f"tongban:rl:{scope}:{client_address(request)}:{int(time.time() // window)}", window) <= limit
 
 
 def parse_rate(rate: str) -> tuple[int, int]:

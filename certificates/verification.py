@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -85,30 +87,62 @@ def record_cache_key(cti_hex: str) -> str:
 
 
 # What changes in a certificate's row after issuing: the live status (and, with it, the successor).
-# It is never taken from the cache, which a failed invalidation (Redis away) could leave behind.
+# It is never taken from a cache: every verification reads it with one primary-key lookup, so a
+# status change is seen by every worker at once, whatever happened to Redis or to an invalidation.
 _LIVE_FIELDS = ("status", "successor")
-_STATUS_SQL = "SELECT status FROM certificates_certificate WHERE cti = %s"
+_STATUS_SQL = "SELECT status FROM certificates_certificate WHERE id = %s"
+
+# The immutable part of recently verified records, per process (a bounded LRU map keyed by cti):
+# nothing in it can change after issuing, so it needs no invalidation, and a hit costs no round trip
+# to Redis. Below it, the shared cache (TONGBAN_VERIFY_CACHE_SECONDS) spares a new worker the full
+# row read.
+_LOCAL_RECORDS: OrderedDict[str, dict] = OrderedDict()
+_local_lock = threading.Lock()
+
+
+def _remember(cti_hex: str, immutable: dict) -> None:
+    size = settings.TONGBAN_VERIFY_LOCAL_RECORDS
+    if not size:
+        return
+    with _local_lock:
+        _LOCAL_RECORDS[cti_hex] = immutable
+        _LOCAL_RECORDS.move_to_end(cti_hex)
+        while len(_LOCAL_RECORDS) > size:
+            _LOCAL_RECORDS.popitem(last=False)
+
+
+def forget_local_records() -> None:
+    with _local_lock:
+        _LOCAL_RECORDS.clear()
+
+
+def _immutable(record: dict) -> dict:
+    return {k: v for k, v in record.items() if k not in _LIVE_FIELDS}
 
 
 def public_record(cti_hex: str) -> dict | None:
-    """The record: its immutable part from the shared cache when configured, its live status always
-    from the database."""
-    seconds = settings.TONGBAN_VERIFY_CACHE_SECONDS
-    if not seconds:
-        return _load_record(cti_hex)
-    cached = cache.get(record_cache_key(cti_hex))
-    if cached is None:
-        record = _load_record(cti_hex)
-        if record is not None:
-            cache.set(record_cache_key(cti_hex), {k: v for k, v in record.items() if k not in _LIVE_FIELDS},
-                      seconds)
-        return record
+    """The record: its immutable part from this process's memory or the shared cache when it was
+    seen before, its live status always from the database."""
+    immutable = _LOCAL_RECORDS.get(cti_hex)
+    if immutable is None:
+        seconds = settings.TONGBAN_VERIFY_CACHE_SECONDS
+        immutable = cache.get(record_cache_key(cti_hex)) if seconds else None
+        if immutable is None:
+            record = _load_record(cti_hex)
+            if record is not None:
+                immutable = _immutable(record)
+                if seconds:
+                    cache.set(record_cache_key(cti_hex), immutable, seconds)
+                _remember(cti_hex, immutable)
+            return record
+        immutable = _immutable(immutable)  # an entry written by an older release may carry a status
+        _remember(cti_hex, immutable)
     with connection.cursor() as cursor:
-        cursor.execute(_STATUS_SQL, [cti_hex])
+        cursor.execute(_STATUS_SQL, [immutable["id"]])
         row = cursor.fetchone()
     if row is None:  # the row is gone (never in practice: certificates are not deleted)
         return None
-    return {**cached, "status": row[0], "successor": _successor(cached["id"], row[0])}
+    return {**immutable, "status": row[0], "successor": _successor(immutable["id"], row[0])}
 
 
 def _successor(certificate_id: int, status: str) -> str | None:

@@ -308,6 +308,24 @@ TONGBAN_DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "tongban-demo")
 TONGBAN_VERIFY_CACHE_SECONDS = int(
     os.environ.get("TONGBAN_VERIFY_CACHE_SECONDS", "300" if os.environ.get("REDIS_URL") else "0")
 )
+# The lean request path of verification (config/lean.py): the JSON verify API and the /C/ page are
+# served by handlers with only these middleware (no session, authentication, messages or lock-out).
+TONGBAN_LEAN_VERIFY = env_bool("TONGBAN_LEAN_VERIFY", True)
+TONGBAN_LEAN_API_MIDDLEWARE = [
+    "config.requestguard.RequestGuardMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "config.lean.AcceptLanguageMiddleware",
+    "config.lean.HostAndLengthMiddleware",
+    "config.headers.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+# The page's language switch is a POST form: it needs the CSRF cookie.
+TONGBAN_LEAN_PAGE_MIDDLEWARE = [*TONGBAN_LEAN_API_MIDDLEWARE[:4], "django.middleware.csrf.CsrfViewMiddleware",
+                                *TONGBAN_LEAN_API_MIDDLEWARE[4:]]
+# Verified certificates whose immutable public record each worker keeps in memory (least recently
+# verified dropped first; 0 turns it off). The live status is read from the database every time.
+TONGBAN_VERIFY_LOCAL_RECORDS = int(os.environ.get("TONGBAN_VERIFY_LOCAL_RECORDS", "5000"))
 # Verification page requests per client address and minute.
 TONGBAN_VERIFY_PAGE_LIMIT = int(os.environ.get("TONGBAN_VERIFY_PAGE_LIMIT", "60"))
 # An uploaded PDF: at most this many pages are accepted for examination, only the QR code's page is

@@ -36,3 +36,5 @@ else:
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DB_CONN_HEALTH_CHECKS", True)  # noqa: F405
 # Last, so that its view hook runs after every other one (CSRF included).
 MIDDLEWARE = [*MIDDLEWARE, "config.middleware.RetryLostConnection"]  # noqa: F405
+TONGBAN_LEAN_API_MIDDLEWARE = [*TONGBAN_LEAN_API_MIDDLEWARE, "config.middleware.RetryLostConnection"]  # noqa: F405
+TONGBAN_LEAN_PAGE_MIDDLEWARE = [*TONGBAN_LEAN_PAGE_MIDDLEWARE, "config.middleware.RetryLostConnection"]  # noqa: F405
