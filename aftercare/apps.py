@@ -8,18 +8,31 @@ class AftercareConfig(AppConfig):
 
     def ready(self) -> None:
         from licensing.api.serializers import detail_extensions
-        from licensing.hooks import register_approval_hook, register_commitment_bar
+        from licensing.hooks import (
+            register_approval_hook,
+            register_board_source,
+            register_case_panel,
+            register_commitment_bar,
+            register_queue_source,
+        )
         from licensing.licences import register_licence_check
         from licensing.workflow.sweep import register_sweep_hook
 
         from . import tasks, wording  # noqa: F401  (register the after-licence tasks and notice builders)
+        from .publications import publications_record
         from .renewal import renewal_window_check
         from .selectors import case_extension
         from .sweep import aftercare_sweep
         from .verification import commitment_bar, verification_open
+        from .watch import board_source, case_panel, queue_source
 
         register_licence_check(renewal_window_check)
         register_sweep_hook("aftercare", aftercare_sweep)
+        # after the expiries above: their publication records are opened the same day
+        register_sweep_hook("aftercare-publications", publications_record)
         register_approval_hook(verification_open)
         register_commitment_bar(commitment_bar)
+        register_board_source(board_source)
+        register_queue_source(queue_source)
+        register_case_panel(case_panel)
         detail_extensions.append(case_extension)

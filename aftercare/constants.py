@@ -66,3 +66,11 @@ RECTIFICATION_DAYS = 15  # working days to fix a bad review, closed only with a 
 class RectificationState(models.TextChoices):
     OPEN = "open", _("整改中")
     CLOSED = "closed", _("已回访办结")
+
+
+class PublicationKind(models.TextChoices):
+    """Decisions that end a licence, each published on the public register (Art. 70; 国办发〔2018〕118号)."""
+
+    REVOCATION = "revocation", _("撤销公示")
+    CANCELLATION = "cancellation", _("注销公示")
+    EXPIRY = "expiry", _("到期注销公告")

@@ -12,6 +12,7 @@ from .constants import (
     DEFAULT_RENEWAL_MONTHS,
     DEFAULT_VERIFICATION_DAYS,
     CancellationState,
+    PublicationKind,
     RectificationState,
     ReminderKind,
     ReportReminderKind,
@@ -282,3 +283,29 @@ class RectificationTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating} {self.get_state_display()}"
+
+
+class DecisionPublication(models.Model):
+    """The publication of a decision that ends a licence: a revocation or a cancellation is public on the
+    register from the day it is decided; an expiry when its cancellation is confirmed with the notice
+    (Art. 70). Each is due within 7 working days of the decision, like a grant."""
+
+    event = models.OneToOneField("certificates.CertificateEvent", verbose_name=_("证照变更记录"),
+                                 on_delete=models.PROTECT, related_name="+")
+    certificate = models.ForeignKey("certificates.Certificate", verbose_name=_("许可证"), on_delete=models.PROTECT,
+                                    related_name="+")
+    authority = models.ForeignKey("services.Authority", verbose_name=_("发证机关"), on_delete=models.PROTECT,
+                                  related_name="+")
+    kind = models.CharField(_("类型"), max_length=12, choices=PublicationKind.choices)
+    decided_on = models.DateField(_("决定日期"))
+    due_on = models.DateField(_("公示期限"), db_index=True)
+    published_on = models.DateField(_("公示日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("决定公示")
+        verbose_name_plural = _("决定公示")
+        ordering = ["-decided_on", "-id"]
+        indexes = [models.Index(fields=["authority", "due_on"], name="decision_publication_due")]
+
+    def __str__(self) -> str:
+        return f"{self.certificate} {self.kind}"

@@ -27,8 +27,8 @@ from services.constants import Matter
 from services.tasks import enqueue
 
 from . import tasks as aftercare_tasks
-from .constants import CancellationState, ReminderKind
-from .models import CancellationTask, LicenceReminder
+from .constants import CancellationState, PublicationKind, ReminderKind
+from .models import CancellationTask, DecisionPublication, LicenceReminder
 from .renewal import renewal_service_code, window_for, window_settings
 from .windows import reminder_dates, renewal_window
 
@@ -213,4 +213,7 @@ def cancellation_confirm(*, task: CancellationTask, actor) -> CancellationTask:
     task.published_on = today
     task.save(update_fields=["state", "confirmed_by", "confirmed_at", "notice", "announcement", "announcement_en",
                              "published_on"])
+    # the expiry's publication record (opened by the sweep that expired the licence) is published now
+    DecisionPublication.objects.filter(certificate=certificate, kind=PublicationKind.EXPIRY,
+                                       published_on__isnull=True).update(published_on=today)
     return task
