@@ -38,7 +38,6 @@ def register_notice_signer(signer: Callable[..., bytes]) -> None:
     notice_signers["pades"] = signer
 
 
-_SEAL_LABEL = "行政许可专用章"
 _RED = colors.HexColor("#c8102e")
 
 
@@ -54,15 +53,15 @@ class SignatureBlock(Flowable):
     """The issuing authority's name and the date, centred right of the page's middle, with the round
     seal pressed down over both so that they sit below its centre (GB/T 9704-2012, 7.3.5)."""
 
-    def __init__(self, *, authority: str, date_text: str, seal_text: str, font: str) -> None:
+    def __init__(self, *, authority: str, date_text: str, seal_text: str, font: str, size: float = 12.0) -> None:
         super().__init__()
         self.authority, self.date_text, self.seal_text, self.font = authority, date_text, seal_text, font
-        self.size = 12.0
+        self.size = size
 
     def wrap(self, availWidth, availHeight):  # noqa: N803 - reportlab's signature
         self.width = availWidth
         self._names = break_lines(self.authority, font=self.font, size=self.size, width=min(76 * mm, availWidth))
-        self.height = 2 * SEAL_RADIUS + 2 * mm + max(0, len(self._names) - 2) * self.size * 1.4
+        self.height = 2 * SEAL_RADIUS + 2 * mm + max(0, len(self._names) - 1) * self.size * 1.3
         return availWidth, self.height
 
     def draw(self) -> None:
@@ -71,12 +70,13 @@ class SignatureBlock(Flowable):
         cy = self.height - SEAL_RADIUS - 1 * mm
         c.setFillColor(colors.black)
         c.setFont(font, size)
-        y = cy - 2 * mm
+        y = cy - 8 * mm  # below the star
         for line in self._names:
             c.drawCentredString(cx, y, line)
-            y -= size * 1.4
-        c.drawCentredString(cx, y - 2 * mm, self.date_text)
-        draw_seal(c, cx=cx, cy=cy, text=self.seal_text, label=_SEAL_LABEL, font=font)
+            y -= size * 1.3
+        c.drawCentredString(cx, y - 1 * mm, self.date_text)
+        # The authority's own seal (name and star): a label line would be printed over the date.
+        draw_seal(c, cx=cx, cy=cy, text=self.seal_text, font=font)
 
 
 def _sign(pdf: bytes, authority: Authority) -> bytes:
@@ -116,7 +116,7 @@ def notice_pdf(notice: Notice, *, english: bool = False, sign: bool = True) -> b
         Spacer(1, 4 * mm),
         TextBlock(("Case" if english else "办件编号") + f"{colon}{content['case_number']}", right),
         SignatureBlock(authority=authority, date_text=_en_date(issued) if english else _zh_date(issued),
-                       seal_text=content["authority_zh"], font=font),
+                       seal_text=content["authority_zh"], font=font, size=10.5 if english else 12.0),
         TextBlock(("Complaints" if english else "投诉电话") + f"{colon}{content['complaint_phone']}", right),
     ]
     buffer = io.BytesIO()

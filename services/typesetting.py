@@ -66,15 +66,15 @@ def segments(text: str) -> list[str]:
 
 
 def _cut(piece: str, *, font: str, size: float, width: float) -> int:
-    """Where to cut a piece wider than the line (a long code or URL): as many characters as fit, moved
-    back so that the cut respects the punctuation rules when it can."""
+    """Where to cut a piece wider than the line (a long code or URL): after as many characters as fit,
+    moved back so that the cut respects the punctuation rules; the whole piece (it then overflows the
+    line a little) when no such cut exists, e.g. a character and its closing marks on a very narrow line."""
     cut = len(piece) - 1
     while cut > 1 and pdfmetrics.stringWidth(piece[:cut], font, size) > width:
         cut -= 1
-    fitting = cut
-    while cut > 1 and (piece[cut] in NO_LINE_START or piece[cut - 1] in NO_LINE_END):
+    while cut > 0 and (piece[cut] in NO_LINE_START or piece[cut - 1] in NO_LINE_END):
         cut -= 1
-    return cut if cut > 1 else fitting
+    return cut if cut > 0 else len(piece)
 
 
 def break_lines(text: str, *, font: str, size: float, width: float, first_width: float | None = None) -> list[str]:
@@ -110,7 +110,8 @@ def _paragraph_lines(paragraph: str, *, font: str, size: float, width: float, fi
             piece = piece[cut:]
             piece_w = pdfmetrics.stringWidth(piece, font, size)
         line, line_w = line + piece, line_w + piece_w
-    lines.append(line.rstrip())
+    if line or not lines:
+        lines.append(line.rstrip())
     return lines
 
 
