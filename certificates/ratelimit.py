@@ -31,20 +31,25 @@ def _redis(backend) -> RedisCache | None:
     return None
 
 
+# The window's counter incremented, and given its expiry when this request created it: one command,
+# so one round trip, and atomic (Redis runs a script alone).
+_COUNT_SCRIPT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+
+
 def count(key: str, window: int) -> int:
-    """This window's count for `key`, this request included. On Redis one round trip: a pipeline
-    that creates the counter with its expiry if it is missing and increments it (Django's incr asks
-    EXISTS first, and a window's first request needed an ADD besides). Elsewhere (the database cache
-    while Redis is away, the per-process cache of development) the cache's atomic incr."""
+    """This window's count for `key`, this request included. On Redis one round trip (Django's incr
+    asks EXISTS first, and a window's first request needed an ADD besides). Elsewhere (the database
+    cache while Redis is away, the per-process cache of development) the cache's atomic incr."""
     redis_cache = _redis(caches["default"])
     if redis_cache is not None:
         full_key = redis_cache.make_and_validate_key(key)
-        client = redis_cache._cache.get_client(full_key, write=True)
         try:
-            pipe = client.pipeline(transaction=False)
-            pipe.set(full_key, 0, ex=window + 5, nx=True)
-            pipe.incr(full_key)
-            return int(pipe.execute()[1])
+            client = redis_cache._cache.get_client(full_key, write=True)
+            return int(client.eval(_COUNT_SCRIPT, 1, full_key, window + 5))
         except UNREACHABLE:
             pass  # the cache's own call below finds Redis away, switches to the database and says so
     try:  # one round trip in the common case: the window's counter exists
