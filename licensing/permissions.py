@@ -150,3 +150,108 @@ def material_visible(user, filing, material) -> bool:
     track) and their own track's, never the other agency's (Art. 5: the applicant's privacy)."""
     codes = visible_track_codes(user, filing)
     return codes is None or material.shared or not material.tracks or bool(set(material.tracks) & codes)
+
+
+# --- what the pages may offer, and whose turn it is ----------------------------------------------
+
+def can_withdraw(application) -> bool:
+    """The applicant may withdraw a filing not yet closed; a joint filing only until one of its
+    tracks is decided (the rule `workflow.application_withdraw` enforces)."""
+    from django_fsm import can_proceed
+
+    from .constants import DECIDED_STATES, FINAL_STATES
+
+    if application.parent_id:
+        return False
+    if application.joint:
+        return application.state not in FINAL_STATES and not any(
+            t.state in DECIDED_STATES for t in application.tracks.all())
+    return can_proceed(application.withdraw)
+
+
+def can_change_filing(application) -> bool:
+    """The applicant may change the data or the materials of a draft, or of a filing while a
+    correction notice is open on it or on one of its tracks (what the workflow's filing acts accept)."""
+    from .constants import State
+
+    if application.state == State.DRAFT:
+        return True
+    return any(a.state == State.CORRECTION_REQUESTED for a in [application, *application.tracks.all()])
+
+
+def _pending_earlier_tracks(instance) -> list:
+    """The tracks of the same joint filing that must be approved before this one, not yet approved."""
+    if not instance.parent_id:
+        return []
+    from .constants import State
+
+    order = instance.parent.service_type.components or []
+    code = instance.service_type.code
+    earlier = order[: order.index(code)] if code in order else []
+    if not earlier:
+        return []
+    return [t for t in instance.parent.tracks.filter(service_type__code__in=earlier)
+            .select_related("service_type", "authority")
+            if t.state not in (State.APPROVED, State.ISSUED)]
+
+
+def waiting_on(application) -> str:
+    """Whose turn it is on a case, in words for an officer's page ("" once the case is closed)."""
+    from django.utils.translation import gettext
+
+    from .constants import FINAL_STATES, Stage, State
+
+    state = application.state
+    if state in FINAL_STATES:
+        return ""
+    if application.joint:
+        return gettext("各分项由各自的审批机关办理，见下表")
+    if state == State.DRAFT:
+        return gettext("等待申请人提交申请")
+    if state == State.SUBMITTED:
+        return gettext("等待受理人员审查材料，决定受理、一次性告知补正或不予受理")
+    if state == State.CORRECTION_REQUESTED:
+        return gettext("等待申请人补正")
+    if state == State.PAUSED:
+        return gettext("特别程序进行中（专家评审、现场核查等），结束后由承办人继续审查")
+    if state == State.LEGAL_REVIEW:
+        return gettext("等待法制审核人员审核拟不予许可的意见")
+    if state == State.APPROVED:
+        return gettext("已准予许可，等待颁发电子证照")
+    pending = _pending_earlier_tracks(application) if application.stage == Stage.DECISION else []
+    if pending:
+        english = _english()
+        return "；".join(gettext("等待%(track)s决定（%(authority)s）") % {
+            "track": t.service_type.name_en if english else t.service_type.name_zh,
+            "authority": t.authority.name_en if english else t.authority.name_zh} for t in pending)
+    if application.stage == Stage.DECISION:
+        return gettext("等待审批人决定")
+    return gettext("等待承办人审查并提出承办意见")
+
+
+def next_step(application) -> dict:
+    """What happens next on an applicant's case and who acts: {"who": …, "what": …} (empty once the
+    case is closed). Said in the applicant's terms: the authority, or the applicant."""
+    from django.utils.translation import gettext
+
+    from .constants import State
+
+    state = application.state
+    service = application.service_type
+    authority = application.authority.name_en if _english() else application.authority.name_zh
+    if state == State.SUBMITTED:
+        return {"who": authority, "what": gettext(
+            "审查您提交的材料：在 %(n)d 个工作日内受理，或一次性告知需要补正的全部事项，或作出不予受理决定。")
+            % {"n": service.acceptance_limit}}
+    if state == State.CORRECTION_REQUESTED:
+        return {"who": gettext("您（申请人）"), "what": gettext(
+            "按补正通知修改所列的全部事项，然后重新提交；审批机关收到后重新计算受理期限。")}
+    if state in (State.IN_REVIEW, State.LEGAL_REVIEW):
+        return {"who": authority, "what": gettext("审查中，将在当前环节期限内作出准予或不予许可的决定，并书面通知您。")}
+    if state == State.PAUSED:
+        return {"who": authority, "what": gettext(
+            "正在进行专家评审、现场核查等特别程序，所用时间不计入期限；结束后继续审查。")}
+    if state == State.APPROVED:
+        return {"who": authority, "what": gettext("已准予许可，将在 %(n)d 个工作日内颁发电子证照，颁发后可在本页下载。")
+                % {"n": service.issuance_limit}}
+    return {}

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from licensing import selectors as case_selectors
 from licensing.api.serializers import summary_payload
-from licensing.permissions import officer_of, officer_roles
+from licensing.permissions import can_view, officer_of, officer_roles
 from services.models import Authority
 from services.selectors import published_service_types
 
@@ -120,18 +120,43 @@ def _card(code: str, figures: dict, english: bool) -> dict:
     }
 
 
-def _board(scope: list[int], authority: int | None, on: dt.date) -> tuple[list[dict], dict]:
+def _board(scope: list[int], authority: int | None, on: dt.date, user, *,
+           own_authority: int | None = None) -> tuple[list[dict], dict, list[dict]]:
+    """The yellow and red cases of the authorities in view (the filter's one, or every authority the
+    supervisor oversees), the counts, and the counts per authority. A row links to the case page only
+    when this user may open it (a subordinate authority's case is theirs to handle, not the supervisor's)."""
+    english = is_en()
+    names = {a.pk: a.name_en if english else a.name_zh for a in Authority.objects.filter(pk__in=scope)}
     rows: list[dict] = []
+    per_authority = []
     for authority_id in ([authority] if authority else scope):
-        rows += [summary_payload(a, on=on) for a in case_selectors.supervision_board(authority_id=authority_id, on=on)]
+        cases = list(case_selectors.supervision_board(authority_id=authority_id, on=on))
+        found = [summary_payload(a, on=on) | {"openable": can_view(user, a),
+                                              "authority_name": names.get(a.authority_id)} for a in cases]
+        per_authority.append({"name": names.get(authority_id, ""), "own": authority_id == own_authority,
+                              "yellow": sum(r["warning"] == "yellow" for r in found),
+                              "red": sum(r["warning"] == "red" for r in found)})
+        rows += found
     rows.sort(key=lambda r: (r["warning"] != "red", r["current_due"] or on))
     counts = {"yellow": sum(r["warning"] == "yellow" for r in rows), "red": sum(r["warning"] == "red" for r in rows)}
-    return rows[:BOARD_ROWS], counts
+    return rows[:BOARD_ROWS], counts, per_authority
+
+
+def board_scope(*, officer, scope: list[int], authority: int | None) -> dict:
+    """What the dashboard's board covers, in words: one authority (the own one or a subordinate's),
+    or the own authority with every authority below it."""
+    english = is_en()
+    names = {a.pk: a.name_en if english else a.name_zh for a in Authority.objects.filter(pk__in=scope)}
+    if authority == officer.authority_id or (not authority and scope == [officer.authority_id]):
+        return {"own": True, "all": False, "label": _("本机关：%(name)s") % {"name": names.get(officer.authority_id)}}
+    if authority:
+        return {"own": False, "all": False, "label": _("下级机关：%(name)s") % {"name": names.get(authority)}}
+    return {"own": False, "all": True, "label": _("全部机关：本机关及下级机关，共 %(n)d 个") % {"n": len(scope)}}
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    _officer, scope = supervisor_scope(request)
+    officer, scope = supervisor_scope(request)
     form = _form(request, scope)
     filters = form.filters()
     on = timezone.localdate()
@@ -167,7 +192,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["comparison"] = charts.reduction_bars("chart-reduction", [
             {"label": c["name"], "legacy_limit": c["f"]["baseline"]["legacy_limit"], "median": c["f"]["median"],
              "measured_median": c["measured"]["median"] if c["measured"] else None} for c in comparable])
-    context["board"], context["board_counts"] = _board(scope, filters["authority"], on)
+    context["board"], context["board_counts"], per_authority = _board(
+        scope, filters["authority"], on, request.user, own_authority=officer.authority_id)
+    context["board_scope"] = board_scope(officer=officer, scope=scope, authority=filters["authority"])
+    context["board_per_authority"] = per_authority if len(per_authority) > 1 else []
     return render(request, "licensing/metrics/dashboard.html", context)
 
 

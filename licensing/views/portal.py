@@ -3,8 +3,6 @@ check and submit, the case page, resubmission after correction, withdrawal."""
 
 from __future__ import annotations
 
-from django_fsm import can_proceed
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -22,7 +20,7 @@ from services.selectors import published_service_types
 
 from .. import correction, hooks, selectors, workflow
 from ..api.serializers import application_payload, detail_extensions, log_rows, summary_payload
-from ..constants import DECIDED_STATES, FINAL_STATES, State
+from ..constants import State
 from ..forms import (
     ApplicationDataForm,
     DeclarationForm,
@@ -34,7 +32,7 @@ from ..forms import (
 )
 from ..licences import check_original_licence, licences_for, needs_original_licence
 from ..models import Applicant, Application
-from ..permissions import can_view, officer_of, perm_applicant
+from ..permissions import can_change_filing, can_view, can_withdraw, next_step, officer_of, perm_applicant
 from .common import (
     APPLICANT_PAGE_SIZE,
     PASSWORD_SESSION_KEY,
@@ -260,13 +258,6 @@ def _render_tasks(request: HttpRequest, application: Application) -> HttpRespons
     })
 
 
-def _withdrawable(application: Application) -> bool:
-    if application.joint:
-        tracks = list(application.tracks.all())
-        return application.state not in FINAL_STATES and not any(t.state in DECIDED_STATES for t in tracks)
-    return can_proceed(application.withdraw)
-
-
 def _render_case(request: HttpRequest, application: Application, *, errors: list | None = None,
                  status: int = 200) -> HttpResponse:
     on = _today()
@@ -274,7 +265,7 @@ def _render_case(request: HttpRequest, application: Application, *, errors: list
     tracks = []
     for track in application.tracks.all():
         tracks.append({"facts": summary_payload(track, on=on), "track": track,
-                       "correction": _open_correction(track)})
+                       "correction": _open_correction(track), "next_step": next_step(track)})
     order = list(application.service_type.components or [])
     tracks.sort(key=lambda t: order.index(t["track"].service_type.code) if t["track"].service_type.code in order
                 else len(order))
@@ -297,7 +288,8 @@ def _render_case(request: HttpRequest, application: Application, *, errors: list
     return _render(request, "licensing/case.html", {
         "application": application, "facts": facts, "tracks": tracks, "corrections": corrections,
         "certificates": certificates,
-        "log": log_rows(application, request.user), "withdrawable": _withdrawable(application),
+        "log": log_rows(application, request.user), "withdrawable": can_withdraw(application),
+        "next_step": next_step(application),
         "errors": errors or [],
         "panels": hooks.case_panels(application=application, user=request.user, audience="applicant"),
     }, status=status)
@@ -349,12 +341,6 @@ def application_details(request: HttpRequest, pk: int) -> HttpResponse:
     }, status=status)
 
 
-def _editable(application: Application) -> bool:
-    if application.state == State.DRAFT:
-        return True
-    return any(a.state == State.CORRECTION_REQUESTED for a in [application, *application.tracks.all()])
-
-
 @login_required
 def application_material(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     """Upload one material, or sign the written commitment instead where the law allows."""
@@ -366,7 +352,7 @@ def application_material(request: HttpRequest, pk: int, code: str) -> HttpRespon
         raise Http404
     submission = next((s for s in application.submissions.all() if s.material_id == material.pk), None)
     commitment = material.commitment_texts.order_by("-version").first() if material.mode == "commitment" else None
-    editable = _editable(application) and material.accepts_upload
+    editable = can_change_filing(application) and material.accepts_upload
     corrections = _filing_corrections(application) if application.state != State.DRAFT else []
     refused = ""
     if editable and application.state != State.DRAFT and not _corrections_open(corrections).material_open(code):
@@ -456,7 +442,7 @@ def application_submitted(request: HttpRequest, pk: int) -> HttpResponse:
         del request.session[PASSWORD_SESSION_KEY]
     return _render(request, "licensing/submitted.html", {
         "application": application, "password": password, "tracks": list(application.tracks.all()),
-        "service": application.service_type,
+        "service": application.service_type, "status_url": request.build_absolute_uri(reverse("status-query")),
     })
 
 
@@ -489,7 +475,7 @@ def application_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def application_withdraw_page(request: HttpRequest, pk: int) -> HttpResponse:
     application = _own(request, pk)
-    if not _withdrawable(application):
+    if not can_withdraw(application):
         messages.error(request, _("该申请当前不能撤回。"))
         return redirect("application-detail", pk=pk)
     form = WithdrawForm(request.POST if request.method == "POST" else None)

@@ -29,7 +29,7 @@ from ..forms import (
     verb_form_class,
 )
 from ..models import Application
-from ..permissions import can_view, officer_of, officer_roles
+from ..permissions import can_view, officer_of, officer_roles, waiting_on
 from ..verbs import Verb, registry
 from .common import (
     PAGE_SIZE,
@@ -76,8 +76,10 @@ def workbench(request: HttpRequest) -> HttpResponse:
     keep = request.GET.copy()
     keep.pop("page", None)
     keep.pop("cursor", None)
+    rows = queues.queue_rows(page.rows, on=on)
     return _render(request, "licensing/workbench.html", {
-        "officer": officer, "form": form, "page": page, "rows": queues.queue_rows(page.rows, on=on),
+        "officer": officer, "form": form, "page": page, "rows": rows,
+        "has_categories": any(row.get("category") for row in rows),
         "query": query, "count": count, "querystring": keep.urlencode(), "roles": officer_roles(request.user),
         "duties": hooks.officer_duties(user=request.user, on=on),
     })
@@ -166,6 +168,7 @@ def _render_workbench_case(request: HttpRequest, application: Application, *, fa
         "points_rows": [{"label": POINT_LABELS.get(k, k), "points": v} for k, v in (facts["points"] or {}).items()
                         if k != "total"],
         "panels": hooks.case_panels(application=application, user=request.user, audience="officer"),
+        "waiting_on": waiting_on(application),
     }, status=status)
 
 
