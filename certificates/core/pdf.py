@@ -41,8 +41,9 @@ _PLACEHOLDER = HexColor("#F2F2F2")
 PAGE_W, PAGE_H = A4
 _LEFT, _RIGHT = 26 * mm, PAGE_W - 26 * mm
 _LABEL_W = 40 * mm
-_ISSUER_CENTRE_X = PAGE_W - 64 * mm
-_ISSUER_W = 74 * mm
+_ISSUER_LABEL_X = 82 * mm  # right of the QR code and its quiet zone (about 74 mm)
+_ISSUER_CENTRE_X = PAGE_W - 58 * mm
+_ISSUER_W = 60 * mm
 _PHOTO_W, _PHOTO_H = 32 * mm, 42 * mm  # 3:4 like an ID photo, printed at the top right of the fields
 _QR_SIZE = 46 * mm  # the symbol itself; the quiet zone comes on top (about 51 mm overall for v13-v16)
 
@@ -227,29 +228,23 @@ def _layout_rows(
     return laid, total
 
 
-def _label(c: Canvas, zh: str, en: str | None, *, x_centre: float, y: float, font: str) -> None:
-    """A field label centred on x_centre: the Chinese word, then its English in a smaller size."""
-    zh_size, en_size = 9.0, 7.0
-    zh_w = pdfmetrics.stringWidth(zh, font, zh_size)
-    gap = 2 * mm if en else 0
-    en_w = pdfmetrics.stringWidth(en, font, en_size) if en else 0
-    x = x_centre - (zh_w + gap + en_w) / 2
+def _label(c: Canvas, zh: str, en: str | None, *, y: float, font: str) -> None:
+    """A field label in the issuer block's label column: the Chinese word, its English below."""
     c.setFillColor(_MUTED)
-    c.setFont(font, zh_size)
-    c.drawString(x, y, zh)
+    c.setFont(font, 9.5)
+    c.drawString(_ISSUER_LABEL_X, y, zh)
     if en:
-        c.setFont(font, en_size)
-        c.drawString(x + zh_w + gap, y, en)
+        c.setFont(font, 7)
+        c.drawString(_ISSUER_LABEL_X, y - 3.4 * mm, en)
 
 
 def _issuer_block(c: Canvas, data: CertificatePdfData, *, font: str) -> None:
-    """发证机关 and 发证日期, labelled, right of the QR code, with the seal pressed down over the name and
-    the date (the GB/T 9704 convention)."""
+    """发证机关 and 发证日期, labelled on the left like the fields above, right of the QR code; the seal is
+    pressed down over the name and the date (the GB/T 9704 convention), clear of the labels."""
     centre_x, width = _ISSUER_CENTRE_X, _ISSUER_W
     english = bool(data.title_en)
-    y = 92 * mm
-    _label(c, "发证机关", "Issuing authority" if english else None, x_centre=centre_x, y=y, font=font)
-    y -= 7 * mm
+    y = 90 * mm
+    _label(c, "发证机关", "Issuing authority" if english else None, y=y, font=font)
     c.setFillColor(_INK)
     name_size = 14.0
     name_lines = wrap_text(data.authority_name, font=font, size=name_size, width=width)
@@ -257,19 +252,18 @@ def _issuer_block(c: Canvas, data: CertificatePdfData, *, font: str) -> None:
         name_size = 12.0
         name_lines = wrap_text(data.authority_name, font=font, size=name_size, width=width)[:3]
     c.setFont(font, name_size)
+    name_y = y
     for line in name_lines:
         c.drawCentredString(centre_x, y, line)
         y -= name_size * 1.3
-    name_y = y + name_size * 1.3
     if english and data.authority_name_en:
         c.setFillColor(_MUTED)
         c.setFont(font, 7.5)
         for line in wrap_text(data.authority_name_en, font=font, size=7.5, width=width):
             c.drawCentredString(centre_x, y + 1.5 * mm, line)
             y -= 3.3 * mm
-    y -= 4.5 * mm
-    _label(c, "发证日期", "Date of issue" if english else None, x_centre=centre_x, y=y, font=font)
-    y -= 6.5 * mm
+    y = min(y - 5 * mm, name_y - 13 * mm)
+    _label(c, "发证日期", "Date of issue" if english else None, y=y, font=font)
     c.setFillColor(_INK)
     c.setFont(font, 13)
     c.drawCentredString(centre_x, y, _zh_date(data.issue_date))
@@ -278,7 +272,7 @@ def _issuer_block(c: Canvas, data: CertificatePdfData, *, font: str) -> None:
         c.setFillColor(_MUTED)
         c.setFont(font, 8)
         c.drawCentredString(centre_x, y - 4.2 * mm, _en_date(data.issue_date))
-    draw_seal(c, cx=centre_x, cy=(name_y + date_y) / 2 + 2 * mm, text=data.seal_text, label=data.seal_label,
+    draw_seal(c, cx=centre_x, cy=(name_y + date_y) / 2 + 3 * mm, text=data.seal_text, label=data.seal_label,
               font=font)
 
 
