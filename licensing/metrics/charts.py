@@ -123,15 +123,20 @@ def trend(chart_id: str, months: Sequence[dict], *, committed: int, legacy: int 
     slot = plot_w / max(len(months), 1)
     for index, month in enumerate(months):
         x = LEFT + index * slot
-        median, p90 = month["median"] or 0, month["p90"] or 0
-        h = median / y_max * plot_h
-        tip = _("%(month)s：%(n)d 件，中位数 %(median)s，90分位 %(p90)s 个工作日") % {
-            "month": month["month"], "n": month["count"], "median": f"{median:g}", "p90": f"{p90:g}"}
-        body.append(f'<rect class="bar" x="{x + slot * 0.2:.1f}" y="{TOP + plot_h - h:.1f}" width="{slot * 0.6:.1f}" '
-                    f'height="{h:.1f}" fill="{BLUE}"><title>{escape(tip)}</title></rect>')
-        y90 = TOP + plot_h - p90 / y_max * plot_h
-        body.append(f'<line x1="{x + slot * 0.25:.1f}" x2="{x + slot * 0.75:.1f}" y1="{y90:.1f}" y2="{y90:.1f}" '
-                    f'stroke="{INK}" stroke-width="2"/>')
+        if not month["count"]:  # a month without a decision: a labelled gap, not a bar at zero
+            empty = _("%(month)s：无已作出决定的办件") % {"month": month["month"]}
+            body.append(f'<text class="empty-month" x="{x + slot / 2:.1f}" y="{TOP + plot_h - 6}" '
+                        f'text-anchor="middle" fill="#505a5f">—<title>{escape(empty)}</title></text>')
+        else:
+            median, p90 = month["median"] or 0, month["p90"] or 0
+            h = median / y_max * plot_h
+            tip = _("%(month)s：%(n)d 件，中位数 %(median)s，90分位 %(p90)s 个工作日") % {
+                "month": month["month"], "n": month["count"], "median": f"{median:g}", "p90": f"{p90:g}"}
+            body.append(f'<rect class="bar" x="{x + slot * 0.2:.1f}" y="{TOP + plot_h - h:.1f}" '
+                        f'width="{slot * 0.6:.1f}" height="{h:.1f}" fill="{BLUE}"><title>{escape(tip)}</title></rect>')
+            y90 = TOP + plot_h - p90 / y_max * plot_h
+            body.append(f'<line x1="{x + slot * 0.25:.1f}" x2="{x + slot * 0.75:.1f}" y1="{y90:.1f}" y2="{y90:.1f}" '
+                        f'stroke="{INK}" stroke-width="2"/>')
         body.append(f'<text x="{x + slot / 2:.1f}" y="{TOP + plot_h + 15}" text-anchor="middle" fill="#505a5f">'
                     f'{escape(month["month"][2:])}</text>'
                     f'<text x="{x + slot / 2:.1f}" y="{TOP + plot_h + 29}" text-anchor="middle" fill="#505a5f" '
@@ -145,6 +150,9 @@ def trend(chart_id: str, months: Sequence[dict], *, committed: int, legacy: int 
         body.append(f'<text x="{WIDTH - RIGHT}" y="15" text-anchor="end" fill="#505a5f">'
                     f'{escape(_("改革前时限 %(n)d 个工作日") % {"n": legacy})}</text>')
     description = _("%(n)d 个月的办理时长中位数与90分位（工作日）。") % {"n": len(months)}
+    empty = sum(1 for m in months if not m["count"])
+    if empty:
+        description += _("其中 %(n)d 个月没有已作出决定的办件。") % {"n": empty}
     return _svg(chart_id, title, description, body)
 
 
@@ -156,14 +164,18 @@ def on_time(chart_id: str, months: Sequence[dict]) -> SafeString:
     slot = plot_w / max(len(months), 1)
     body += _legend([("line", RED, _("法定时限内")), ("line", GREEN, _("承诺时限内"))])
     for key, colour in (("on_time_statutory", RED), ("on_time_committed", GREEN)):
-        points = []
+        # One line per run of months with decisions: a month without any breaks the line (a gap).
+        runs: list[list] = [[]]
         for index, month in enumerate(months):
             if month[key] is None:
+                runs.append([])
                 continue
             x = LEFT + (index + 0.5) * slot
             y = TOP + plot_h - month[key] * plot_h
-            points.append((x, y, month))
-        if points:
+            runs[-1].append((x, y, month))
+        for points in runs:
+            if not points:
+                continue
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _m in points)
             body.append(f'<polyline class="line" points="{path}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
             for x, y, month in points:

@@ -106,6 +106,27 @@ def _display(figures: dict) -> dict:
     }
 
 
+def every_month(months: list[dict], start: dt.date | None = None, end: dt.date | None = None) -> list[dict]:
+    """The months of the period, each once and in order: the filter's start and end months when set
+    (else the first and the last month with a decision), with an empty entry (count 0, no figures)
+    for a month without one, so a chart shows the gap instead of closing it."""
+    known = {m["month"]: m for m in months}
+    if not known and not (start and end):
+        return []
+    first = f"{start:%Y-%m}" if start else min(known)
+    last = f"{end:%Y-%m}" if end else max(known)
+    if known:
+        first, last = min(first, min(known)), max(last, max(known))
+    year, month = int(first[:4]), int(first[5:7])
+    result = []
+    while f"{year:04d}-{month:02d}" <= last:
+        key = f"{year:04d}-{month:02d}"
+        result.append(known.get(key) or {"month": key, "count": 0, "mean": None, "median": None, "p90": None,
+                                         "max": None, "on_time_committed": None, "on_time_statutory": None})
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return result
+
+
 def _month(month: dict) -> dict:
     return {**month, "d": {"mean": _days(month["mean"]), "median": _days(month["median"]), "p90": _days(month["p90"]),
                            "on_time_committed": _pct(month["on_time_committed"]),
@@ -172,7 +193,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         figures = results[focus]
         narrowed = {**filters, "service": focus}
         histogram = selectors.headline_histograms(**narrowed, scope=scope).get(focus, {})
-        months = selectors.processing_times_by_month(**narrowed, scope=scope).get(focus, [])
+        months = every_month(selectors.processing_times_by_month(**narrowed, scope=scope).get(focus, []),
+                             filters["start"], filters["end"])
         measured = figures["baseline"].get("measured")
         committed, statutory = figures["limits"]["committed"], figures["limits"]["statutory"]
         context["focus"] = {

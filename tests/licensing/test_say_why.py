@@ -190,3 +190,51 @@ def test_legends_and_next_steps_in_english(client, officers, file_application):
         page = client.get(reverse("application-detail", args=[app.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     step = re.search(r'aria-labelledby="next-step-title">(.*?)</section>', page, re.S).group(1)
     assert app.authority.name_en in step
+
+
+def test_every_month_of_the_period_is_listed_empty_ones_included():
+    from licensing.metrics.views import every_month
+
+    october = {"month": "2025-10", "count": 2, "mean": 12.0, "median": 12.0, "p90": 14.0, "max": 14,
+               "on_time_committed": 1.0, "on_time_statutory": 1.0}
+    january = {**october, "month": "2026-01", "count": 1}
+    months = every_month([october, january])
+    assert [m["month"] for m in months] == ["2025-10", "2025-11", "2025-12", "2026-01"]
+    assert [m["count"] for m in months] == [2, 0, 0, 1] and months[1]["median"] is None
+    framed = every_month([october], D(2025, 9, 15), D(2025, 11, 3))
+    assert [m["month"] for m in framed] == ["2025-09", "2025-10", "2025-11"]
+    assert every_month([]) == []
+
+
+def test_charts_show_an_empty_month_as_a_labelled_gap():
+    from licensing.metrics import charts
+    from licensing.metrics.views import every_month
+
+    full = {"count": 3, "mean": 10.0, "median": 10.0, "p90": 12.0, "max": 12, "on_time_committed": 1.0,
+            "on_time_statutory": 1.0}
+    months = every_month([{**full, "month": "2025-09"}, {**full, "month": "2025-11"}])
+    trend = str(charts.trend("t", months, committed=20))
+    assert trend.count('class="bar"') == 2 and trend.count('class="empty-month"') == 1
+    assert ">25-10<" in trend and "n=0" in trend and "2025-10" in trend
+    on_time = str(charts.on_time("o", months))
+    # Two lines per rate (September, November), broken at October: four polylines, none across the gap.
+    assert on_time.count("<polyline") == 4 and ">25-10<" in on_time
+
+
+def test_dashboard_trend_keeps_the_months_without_decisions(client, officers, file_application):
+    app = file_application(on=D(2025, 9, 25))
+    with at(D(2025, 9, 26)):
+        workflow.application_accept(application=app, actor=officers["intake"].user)
+    with at(D(2025, 10, 17)):
+        recommend(app, officers["reviewer"])
+        workflow.application_approve(application=app, actor=officers["approver"].user, opinion="同意")
+    client.force_login(officers["supervisor"].user)
+    with at(D(2025, 12, 1)):
+        response = client.get(reverse("metrics-dashboard"), {"service": "lab-animal-production",
+                                                              "start": "2025-09-01", "end": "2025-11-30"})
+    focus = response.context["focus"]
+    assert [m["month"] for m in focus["months"]] == ["2025-09", "2025-10", "2025-11"]
+    assert [m["count"] for m in focus["months"]] == [0, 1, 0]
+    assert str(focus["trend"]).count('class="empty-month"') == 2
+    table = re.search(r'id="chart-trend-data">(.*?)</details>', response.content.decode(), re.S).group(1)
+    assert "<td>2025-11</td>" in table and "<td>2025-09</td>" in table
