@@ -1,8 +1,8 @@
 """Production middleware: a request whose database connection was lost (the server restarted or an
-administrator terminated the backend) is run once more on a new connection instead of answering 500.
+administrator terminated the backend) is run again on a new connection instead of answering 500.
 Safe because the lost transaction was rolled back by the server: nothing of the first run committed
 (a connection lost during the COMMIT itself leaves it open whether the act committed: the next run
-then answers from the committed state, e.g. 409 with the case's state)."""
+of a case's act then finds its own receipt and answers the committed success, licensing.verbs)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,13 @@ logger = logging.getLogger(__name__)
 
 # Bodies up to this size are kept in memory so the view can read them again.
 REPLAYABLE_BODY_BYTES = 1024 * 1024
-# Runs after the first, 0.25, 0.5, 1 and 2 s apart: a server restarting, or backends terminated in a
-# row, may take a few seconds.
-RETRIES = 4
+# Runs after the first, 0.25, 0.5, then 1 s apart, for as long as RETRY_SECONDS have not passed since
+# the first failure: a server restarting, or a burst of terminated backends (each of which also
+# kills the new connection of the run before), may last several seconds. A fixed 4 runs over 4 s
+# ran out during a 7 s burst and answered 500 to acts that could be answered.
+RETRY_SECONDS = 12.0
 RETRY_PAUSE_SECONDS = 0.25
+RETRY_PAUSE_MAX_SECONDS = 1.0
 
 
 def connection_lost(exc: DatabaseError) -> bool:
@@ -55,20 +58,26 @@ class RetryLostConnection:
         if length > REPLAYABLE_BODY_BYTES:
             return None
         request.body  # noqa: B018 — read now, so that another run parses the same bytes
-        for attempt in range(RETRIES + 1):
+        first_failure = None
+        attempt = 0
+        while True:
             try:
                 return view_func(request, *view_args, **view_kwargs)
             except DatabaseError as exc:
                 if not connection_lost(exc):
                     raise
-                if attempt == RETRIES or any(c.in_atomic_block for c in connections.all(initialized_only=True)):
+                now = time.monotonic()
+                first_failure = now if first_failure is None else first_failure
+                pause = min(RETRY_PAUSE_SECONDS * 2 ** attempt, RETRY_PAUSE_MAX_SECONDS)
+                exhausted = now + pause - first_failure > RETRY_SECONDS
+                if exhausted or any(c.in_atomic_block for c in connections.all(initialized_only=True)):
                     logger.warning("database connection lost during %s %s; not run again: %s", request.method,
-                                   request.path, "retries exhausted" if attempt == RETRIES else "inside a transaction")
+                                   request.path, "retries exhausted" if exhausted else "inside a transaction")
                     raise
                 logger.warning("database connection lost during %s %s; running it again", request.method,
                                request.path)
                 _drop_broken_connections()
                 for attribute in ("_cached_user", "auth"):
                     request.__dict__.pop(attribute, None)
-                time.sleep(RETRY_PAUSE_SECONDS * 2 ** attempt)
-        raise AssertionError("unreachable")
+                time.sleep(pause)
+                attempt += 1

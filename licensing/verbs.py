@@ -8,12 +8,19 @@ why an act is unavailable (`Verb.blocked`), so a rule is never written twice."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import hashlib
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from django_fsm import can_proceed
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -21,9 +28,9 @@ from django.utils.translation import gettext_lazy as _
 from . import workflow
 from .constants import MAX_PAUSE_DAYS, CaseVerb, PauseKind, Stage, State
 from .permissions import officer_of, officer_roles, perm_applicant
+from .workflow.errors import NotAllowed, WorkflowError
 
 APPLICANT = "applicant"
-
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,16 @@ class Verb:
     on_page: bool = True
     # Extra fields of the API response built from the service's result (submit: the query password).
     response: Callable | None = None
+    # Whether the service is one transaction, so its receipt is written inside it; a service that
+    # commits a record before raising (issue: the failure stays on the case) gets it afterwards.
+    one_transaction: bool = True
+
+    def __post_init__(self) -> None:
+        # `service` is the act run through the shared dispatch (idempotent repeats); `act` is the
+        # bare service function. Every caller — the API, the pages — calls `service`.
+        act = self.service.act if isinstance(self.service, Dispatch) else self.service
+        object.__setattr__(self, "act", act)
+        object.__setattr__(self, "service", Dispatch(self))
 
     @property
     def applicant_act(self) -> bool:
@@ -138,6 +155,119 @@ class Verb:
         return self.duty_conflict(application, user)
 
 
+# --- the shared dispatch: a repeated act is answered with its committed result ---------------------
+
+# A repeat of the same act by the same user within this window, with nothing but the system's
+# follow-ups (issuing, deemed acts) logged on the case since, is answered as the success it was.
+REPEAT_WINDOW = dt.timedelta(minutes=10)
+KEY_MAX_LENGTH = 200
+
+
+class KeyReused(WorkflowError):
+    """An Idempotency-Key sent again with another act (verb, case or input)."""
+
+    status = 422
+    code = "idempotency_key_reused"
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """What a repeated act returns instead of running again: the receipt of the first success
+    (`payload` is the stored response when the first request carried an Idempotency-Key)."""
+
+    status: int
+    payload: dict | None
+
+
+def input_digest(verb: Verb, inputs: dict[str, Any]) -> str:
+    canonical = json.dumps({"verb": verb.slug, "input": inputs}, sort_keys=True, ensure_ascii=False,
+                           separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class Dispatch:
+    """`verb.service(application=, actor=, **inputs)`: the act in one transaction with its receipt
+    (services.ActReceipt). When the act is refused (409) but it is a repeat of this user's own
+    committed act — the answer was lost after the COMMIT, the request was run again by
+    config.middleware or by the client — the repeat is answered as the success (a `Repeat`).
+    `idempotency_key` (the API's Idempotency-Key header) replays the stored response of the first
+    request with that key; `answer(result)` builds the response stored with the key, inside the
+    act's transaction."""
+
+    def __init__(self, verb: Verb) -> None:
+        self.verb = verb
+        self.act = verb.act
+
+    def __call__(self, *, application, actor, idempotency_key: str | None = None,
+                 answer: Callable[[Any], dict] | None = None, **inputs: Any) -> Any:
+        from services.models import ActReceipt
+
+        from .models import Application
+
+        verb, digest = self.verb, input_digest(self.verb, inputs)
+        if idempotency_key:
+            replay = self._replay(actor, idempotency_key, application.pk, digest)
+            if replay is not None:
+                return replay
+        def receipt(result) -> None:
+            seq = Application.objects.filter(pk=application.pk).values_list("log_seq", flat=True).get()
+            payload = answer(result) if answer is not None and idempotency_key else None
+            ActReceipt.objects.create(user=actor, verb=verb.slug, subject=application.pk, digest=digest,
+                                      log_seq=seq, key=idempotency_key or None, payload=payload)
+
+        try:
+            with transaction.atomic() if verb.one_transaction else contextlib.nullcontext():
+                result = self.act(application=application, actor=actor, **inputs)
+                if verb.one_transaction:
+                    receipt(result)
+            if not verb.one_transaction:
+                with transaction.atomic():
+                    receipt(result)
+        except NotAllowed:
+            repeat = self._repeat(actor, application.pk, digest)
+            if repeat is None:
+                raise
+            return repeat
+        except IntegrityError:
+            # The same key committed by a concurrent request meanwhile: answer what it answered.
+            replay = self._replay(actor, idempotency_key, application.pk, digest) if idempotency_key else None
+            if replay is None:
+                raise
+            return replay
+        return result
+
+    def _replay(self, actor, key: str, subject: int, digest: str) -> Repeat | None:
+        from services.models import ActReceipt
+
+        receipt = ActReceipt.objects.filter(user=actor, key=key).first()
+        if receipt is None:
+            return None
+        if (receipt.verb, receipt.subject, receipt.digest) != (self.verb.slug, subject, digest):
+            raise KeyReused(gettext("该幂等键（Idempotency-Key）已用于另一项操作（%(verb)s，办件 %(case)s），"
+                                    "不能用于不同的操作或输入；请为新的操作使用新的键。") % {
+                "verb": receipt.verb, "case": receipt.subject})
+        return Repeat(status=receipt.status, payload=receipt.payload)
+
+    def _repeat(self, actor, subject: int, digest: str) -> Repeat | None:
+        from services.models import ActReceipt
+
+        from .models import CaseLogEntry
+
+        receipt = (ActReceipt.objects.filter(subject=subject, user=actor, verb=self.verb.slug,
+                                             created_at__gte=timezone.now() - REPEAT_WINDOW)
+                   .order_by("-created_at").first())
+        if receipt is None or receipt.digest != digest:
+            return None
+        later = (CaseLogEntry.objects.filter(application_id=subject, seq__gte=receipt.log_seq)
+                 .values_list("seq", "verb", "actor_id"))
+        rows = {seq: (log_verb, actor_id) for seq, log_verb, actor_id in later}
+        if rows.get(receipt.log_seq) != (self.verb.log, actor.pk):
+            return None
+        if any(log_verb not in FOLLOW_UPS for seq, (log_verb, _a) in rows.items() if seq > receipt.log_seq):
+            return None  # someone acted on the case since: a new act, not a repeat
+        return Repeat(status=receipt.status, payload=None)
+
+
 def _sources(method) -> set[str]:
     transitions = method._django_fsm.transitions
     return {source for source in transitions if source not in ("*", "+")} | (
@@ -153,7 +283,7 @@ def condition_reason(verb: Verb, application) -> str | None:
 
         waiting = waiting_for_tracks(application)
         if waiting:
-            return gettext("须待%(tracks)s准予许可后才能作出本项决定。") % {"tracks": "、".join(waiting)}
+            return gettext("须待%(tracks)s准予许可后才能作出本项决定。") % {"tracks": gettext("、").join(waiting)}
     if verb.slug == "extend":
         return gettext("审查期限已延长过一次，依法不能再次延长。") if application.extension_days else None
     if verb.slug == "recommend" and application.stage == Stage.DECISION:
@@ -340,6 +470,7 @@ registry.register(Verb(
     slug="issue", log=CaseVerb.ISSUE, service=workflow.application_issue_again, roles=("approver",),
     states=frozenset({State.APPROVED}), label=_("重新发证"), css="button-secondary",
     help=_("立即颁发电子证照：用于发证失败后处理完原因，或不等待下一次自动重试。"), done=_("电子证照已颁发。"),
+    one_transaction=False,
 ))
 registry.register(Verb(
     slug="submit", log=CaseVerb.SUBMIT, transition="submit", service=workflow.application_submit,
@@ -366,3 +497,6 @@ SYSTEM_TRANSITIONS = {"deem_accepted": CaseVerb.DEEM_ACCEPTED, "mark_issued": Ca
 # `issue` is both the approver's verb (issue again) and what the issuer logs when it moves the case.
 OTHER_LOG_VERBS = {CaseVerb.CREATE, CaseVerb.CORRECT_DATA, CaseVerb.CORRECT_MATERIAL, CaseVerb.ISSUE_FAILED,
                    CaseVerb.DEEM_ACCEPTED, CaseVerb.TRACKS, CaseVerb.DEEM_RENEWED}
+# What the system logs after a person's act (issuing its certificate, a deemed act, a joint filing
+# following its tracks): such rows after an act leave a repeat of it a repeat.
+FOLLOW_UPS = {*SYSTEM_TRANSITIONS.values(), CaseVerb.ISSUE_FAILED}

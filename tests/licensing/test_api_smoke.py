@@ -39,7 +39,7 @@ def test_api_filing_to_acceptance(applicant, officers):
         r = officer.post(f"/api/v1/applications/{app_id}/accept/", {}, format="json")
         assert r.status_code == 200, r.json()
         assert r.json()["state"] == "in_review"
-        r = officer.post(f"/api/v1/applications/{app_id}/accept/", {}, format="json")
+        r = officer.post(f"/api/v1/applications/{app_id}/accept/", {"opinion": "再次受理"}, format="json")
         assert r.status_code == 409
     schema = APIClient().get("/api/schema/")
     assert schema.status_code == 200

@@ -12,6 +12,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ from certificates import keys as trusted
 from certificates.models import Certificate, SigningKey
 from certificates.verification import public_record, record_cache_key
 from config.cache import FailoverCache
-from config.middleware import RETRIES, RetryLostConnection
+from config.middleware import RetryLostConnection
 from tests.certificates.conftest import issued  # noqa: F401
 from tests.licensing.conftest import applicant, file_application, officers  # noqa: F401
 
@@ -218,9 +219,15 @@ def test_a_statement_error_is_not_run_again_nor_a_lost_connection_forever(monkey
         runs.append(1)
         raise db_error("server closed the connection unexpectedly", None)
 
+    # Run again 0.05 s apart for as long as 0.2 s have not passed since the first failure: 4 more runs.
+    monkeypatch.setattr("config.middleware.RETRY_SECONDS", 0.2)
+    monkeypatch.setattr("config.middleware.RETRY_PAUSE_SECONDS", 0.05)
+    monkeypatch.setattr("config.middleware.RETRY_PAUSE_MAX_SECONDS", 0.05)
+    started = time.monotonic()
     with pytest.raises(OperationalError):
         RetryLostConnection(lambda r: None).process_view(RequestFactory().get("/x/"), always_lost, (), {})
-    assert len(runs) == 1 + 1 + RETRIES
+    assert 1 + 1 + 3 <= len(runs) <= 1 + 1 + 4
+    assert time.monotonic() - started < 0.5
 
 
 def test_seed_demo_refuses_to_run_under_the_production_settings(tmp_path):
