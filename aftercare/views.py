@@ -271,20 +271,23 @@ def tasks(request: HttpRequest) -> HttpResponse:
         if not errors:
             messages.success(request, _("已办理。"))
             return redirect("aftercare-tasks")
-    verification_tasks = [(t, board.colour(t.due_on, on) if t.state == "open" else "")
+    # one form per row, its fields' ids named after the row, so that every field has its own label
+    verification_tasks = [(t, board.colour(t.due_on, on) if t.state == "open" else "",
+                           RecordForm(auto_id=f"id_verification{t.pk}_%s"))
                           for t in VerificationTask.objects.filter(authority_id=officer.authority_id)
                           .select_related("application").order_by("state", "due_on")[:200]]
     return render(request, "aftercare/tasks.html", {
         "officer": officer, "today": on, "errors": errors, "roles": officer_roles(request.user),
         "verification_tasks": verification_tasks,
         "cancellations": selectors.cancellation_tasks_for(user=request.user)[:200],
-        "rectifications": [(t, board.colour(t.due_on, on) if t.state == "open" else "")
+        "rectifications": [(t, board.colour(t.due_on, on) if t.state == "open" else "",
+                            CallbackForm(auto_id=f"id_rectification{t.pk}_%s"))
                            for t in RectificationTask.objects.filter(authority_id=officer.authority_id)
                            .select_related("rating__application").order_by("state", "due_on")[:200]],
-        "reports": AnnualReport.objects.filter(authority_id=officer.authority_id,
-                                               state__in=[ReportState.FILED, ReportState.RECTIFY])
-        .order_by("year", "number")[:200],
-        "record_form": RecordForm(), "review_form": ReviewForm(), "callback_form": CallbackForm(),
+        "reports": [(r, ReviewForm(auto_id=f"id_report{r.pk}_%s"))
+                    for r in AnnualReport.objects.filter(authority_id=officer.authority_id,
+                                                         state__in=[ReportState.FILED, ReportState.RECTIFY])
+                    .order_by("year", "number")[:200]],
     }, status=400 if errors else 200)
 
 
