@@ -25,3 +25,22 @@ class LicensingConfig(AppConfig):
             lambda service_type: {"form": form_schema(service_type.code)} if service_type.code in FORMS else {}
         )
         demo_seeders.register(seed_demo_applicants)
+        from .api.serializers import detail_extensions
+
+        detail_extensions.append(failed_jobs_field)
+
+
+def failed_jobs_field(application, request) -> dict:
+    """The case's side effects (issuing, notices) that failed for good in the outbox, with the reason,
+    for the officers who read the internal record."""
+    from services.tasks import failed_jobs
+
+    from . import tasks
+    from .permissions import sees_internal_record
+
+    if not sees_internal_record(request.user, application):
+        return {"failed_jobs": []}
+    notifications = list(application.notifications.values_list("pk", flat=True))
+    return {"failed_jobs": failed_jobs(name=tasks.issue_certificate.task_name, key="application_id",
+                                       values=[application.pk])
+            + failed_jobs(name=tasks.send_notification_email.task_name, key="notification_id", values=notifications)}

@@ -17,10 +17,13 @@ from .models import (
     LocalAuthority,
     Material,
     Officer,
+    OutboxJob,
+    OutboxState,
     ServiceType,
     StaffRole,
 )
 from .services import service_type_new_version, service_type_publish
+from .tasks import outbox_retry
 
 
 class VersionActions:
@@ -222,3 +225,45 @@ class CalendarDayAdmin(admin.ModelAdmin):
         years = set(queryset.values_list("date__year", flat=True))
         super().delete_queryset(request, queryset)
         invalidate_calendar(years)
+
+
+@admin.register(OutboxJob)
+class OutboxJobAdmin(admin.ModelAdmin):
+    """The outbox, read-only: what was delivered, what waits for its next attempt, and what failed
+    for good with its last error; "retry now" delivers the chosen jobs at once."""
+
+    list_display = ["id", "kind", "state", "attempts", "short_error", "created_at", "next_attempt"]
+    list_filter = ["state", "name"]
+    search_fields = ["name", "last_error"]
+    ordering = ["-created_at"]
+    actions = ["retry_now"]
+    readonly_fields = ["name", "kwargs", "state", "attempts", "due_at", "last_error", "created_at", "done_at"]
+
+    @admin.display(description=_("任务"), ordering="name")
+    def kind(self, obj: OutboxJob) -> str:
+        return obj.name.rsplit(".", 1)[-1]
+
+    @admin.display(description=_("最近错误"))
+    def short_error(self, obj: OutboxJob) -> str:
+        return obj.last_error[:120] + ("…" if len(obj.last_error) > 120 else "")
+
+    @admin.display(description=_("下次投递时间"), ordering="due_at")
+    def next_attempt(self, obj: OutboxJob):
+        return obj.due_at if obj.state == OutboxState.PENDING else None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("services.change_outboxjob")
+
+    @admin.action(description=_("立即重试所选任务"), permissions=["retry"])
+    def retry_now(self, request, queryset):
+        counts = outbox_retry(job_ids=list(queryset.values_list("pk", flat=True)))
+        level = messages.ERROR if counts[OutboxState.FAILED] else messages.SUCCESS
+        self.message_user(request, _("已重试：完成 %(done)d 项，待重试 %(pending)d 项，失败 %(failed)d 项。") % {
+            "done": counts[OutboxState.DONE], "pending": counts[OutboxState.PENDING],
+            "failed": counts[OutboxState.FAILED]}, level)

@@ -311,7 +311,9 @@ class OutboxJob(models.Model):
     class Meta:
         verbose_name = _("待投递任务")
         verbose_name_plural = _("待投递任务")
-        indexes = [models.Index(fields=["due_at"], condition=models.Q(state="pending"), name="outbox_due_idx")]
+        indexes = [models.Index(fields=["due_at"], condition=models.Q(state="pending"), name="outbox_due_idx"),
+                   # the failed jobs, few, read by the admin's filter and for a case's page
+                   models.Index(fields=["name"], condition=models.Q(state="failed"), name="outbox_failed_idx")]
 
     def __str__(self) -> str:
         return f"{self.name} #{self.pk} ({self.state})"

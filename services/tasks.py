@@ -205,6 +205,38 @@ def outbox_redispatch() -> int:
     return len(due)
 
 
+def outbox_retry(*, job_ids: list[int]) -> dict[str, int]:
+    """Deliver the chosen jobs now, here (the administrator's "retry now"): a failed job gets one more
+    attempt (it fails again at once if that attempt fails), a pending one is delivered before it is
+    due, a done one is left alone. Returns how many are done, still pending and failed afterwards."""
+    from .models import OutboxJob, OutboxState
+
+    OutboxJob.objects.filter(pk__in=job_ids, state=OutboxState.FAILED).update(state=OutboxState.PENDING)
+    for pk, name, kwargs in OutboxJob.objects.filter(pk__in=job_ids, state=OutboxState.PENDING).values_list(
+            "pk", "name", "kwargs"):
+        try:
+            deliver(name, kwargs, pk)
+        except Exception:  # recorded on the job where possible; the others are still pending
+            logger.exception("retrying task %s (job %s) failed", name, pk)
+    counts = dict.fromkeys(OutboxState.values, 0)
+    for state in OutboxJob.objects.filter(pk__in=job_ids).values_list("state", flat=True):
+        counts[state] += 1
+    return counts
+
+
+def failed_jobs(*, name: str, key: str, values: list[Any]) -> list[dict[str, Any]]:
+    """The permanently failed jobs of task `name` whose argument `key` is one of `values` (the jobs that
+    belong to one object, e.g. a case's issuing and notices), newest first, with their last error."""
+    from .models import OutboxJob, OutboxState
+
+    if not values:
+        return []
+    rows = (OutboxJob.objects.filter(name=name, state=OutboxState.FAILED, **{f"kwargs__{key}__in": values})
+            .order_by("-created_at").values("pk", "name", "attempts", "last_error", "created_at"))
+    return [{"job": row["pk"], "task": row["name"].rsplit(".", 1)[-1], "attempts": row["attempts"],
+             "error": row["last_error"], "created_at": row["created_at"]} for row in rows]
+
+
 def _send(name: str, kwargs: dict[str, Any], job_id: int | None = None) -> None:
     # The broker is read from the settings at each dispatch, like the decision to use it; producers
     # are pooled per broker URL by kombu.
