@@ -304,7 +304,8 @@ def render_certificate_pdf(data: CertificatePdfData, *, font_path: str = DEFAULT
         y -= 4 * mm
     c.setFillColor(_INK)
     c.setFont(font, 12.5)
-    c.drawCentredString(PAGE_W / 2, y, f"编号{' No.' if data.title_en else ''}：{data.number}")
+    # The colon follows the language of the word before it: 编号：… and 编号 No.: …
+    c.drawCentredString(PAGE_W / 2, y, f"编号 No.: {data.number}" if data.title_en else f"编号：{data.number}")
     y -= 5 * mm
     c.setStrokeColor(_FRAME)
     c.setLineWidth(0.9)
