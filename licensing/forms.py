@@ -161,7 +161,8 @@ class ApplicationDataForm(forms.Form):
                                          "data-searchable": "countries",
                                          "data-filter-label": _(
                                              "输入国名（中文或英文）或三位字母代码筛选，例如 德国、Germany、DEU"),
-                                         "data-filter-count": _("%s 个国家符合")}))
+                                         "data-filter-count": _("%s 个国家符合"),
+                                         "data-filter-chosen": _("，已选择 %s")}))
         if "enum" in prop:
             return forms.ChoiceField(required=False, choices=[("", "—")] + [
                 (value, enum_label(name, value)) for value in prop["enum"]])

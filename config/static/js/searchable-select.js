@@ -15,7 +15,9 @@
     label.className = "select-filter-label";
     label.textContent = select.getAttribute("data-filter-label") || "";
     var status = document.createElement("span");
+    status.id = select.id + "-status";
     status.className = "visually-hidden";
+    status.setAttribute("role", "status");
     status.setAttribute("aria-live", "polite");
     var wrapper = document.createElement("div");
     wrapper.className = "select-filter-group";
@@ -32,9 +34,14 @@
         option.hidden = !match;
         if (match && option.value !== "") { shown += 1; if (!first) { first = option; } }
       });
-      if (needle && shown === 1 && first) { select.value = first.value; }
       var template = select.getAttribute("data-filter-count") || "%s";
-      status.textContent = needle ? template.replace("%s", String(shown)) : "";
+      var said = needle ? template.replace("%s", String(shown)) : "";
+      if (needle && shown === 1 && first) {
+        select.value = first.value;
+        said += (select.getAttribute("data-filter-chosen") || "%s").replace("%s", first.text);
+      }
+      // Announced politely after typing pauses; only when the words change, so no repetition.
+      if (status.textContent !== said) { status.textContent = said; }
     });
   }
   function start() {

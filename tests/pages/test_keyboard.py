@@ -1,0 +1,240 @@
+"""Keyboard only (Playwright's keyboard.press and keyboard.type, never a click): the lab animal filing,
+the correction, an officer's accept → recommend → approve and a certificate verification. At every
+Tab stop the focus is visible (the :focus-visible outline is drawn), the skip link is the first stop
+and moves the focus to <main>, a whole page can be tabbed through and back (no keyboard trap), and a
+failed submit puts the focus on the error summary. Typing a URL into the address bar is keyboard use
+too, so page.goto opens pages; the accounts log in by session cookie (the login form is tested apart)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from django.conf import settings
+from django.utils import timezone
+
+from certificates.links import verify_url
+from certificates.models import Certificate
+from licensing import workflow
+from licensing.constants import State
+from licensing.models import Application
+from tests.licensing.conftest import PDF_BYTES
+
+from .test_axe import login_cookie
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+MAX_STOPS = 150
+
+# The focused element, whether the browser draws its focus (an outline of at least 2 px, or a ring
+# drawn with box-shadow from the :focus-visible rule) and a short description for messages.
+FOCUS = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return {tag: "body", visible: false, text: "", href: ""};
+  const s = getComputedStyle(el);
+  const outline = s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2;
+  const rect = el.getBoundingClientRect();
+  return {tag: el.tagName.toLowerCase(), id: el.id, name: el.getAttribute("name") || "",
+          text: (el.innerText || el.value || "").trim().slice(0, 30), focusVisible: el.matches(":focus-visible"),
+          visible: outline && rect.width > 0 && rect.height > 0, href: el.getAttribute("href") || ""};
+}"""
+
+
+def focused(page) -> dict:
+    return page.evaluate(FOCUS)
+
+
+def tab_to(page, selector: str, *, back: bool = False) -> dict:
+    """Press Tab (or Shift+Tab) until the focus is on `selector`; every stop on the way shows its focus."""
+    for _ in range(MAX_STOPS):
+        page.keyboard.press("Shift+Tab" if back else "Tab")
+        now = focused(page)
+        if now["tag"] != "body":
+            assert now["visible"], f"focus not visible on {now} ({page.url})"
+        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+            return now
+    raise AssertionError(f"{selector} not reached by keyboard on {page.url}")
+
+
+def press_and_wait(page, key: str = "Enter") -> None:
+    with page.expect_navigation():
+        page.keyboard.press(key)
+
+
+def new_page(browser, base: str, user=None, language: str = "zh-hans"):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": base}])
+    if user is not None:
+        login_cookie(context, base, user)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
+def skip_link_first(page) -> None:
+    page.keyboard.press("Tab")
+    first = focused(page)
+    assert first["href"] == "#main" and first["visible"], first
+    assert first["text"] in ("跳到主要内容", "Skip to main content"), first
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+
+def no_trap(page) -> None:
+    """Tab through the whole page until the focus wraps around to the skip link, then Shift+Tab back."""
+    page.keyboard.press("Tab")
+    stops = [focused(page)]
+    for _ in range(MAX_STOPS):
+        page.keyboard.press("Tab")
+        now = focused(page)
+        if now["href"] == "#main":
+            break
+        if now["tag"] == "body":
+            continue  # past the last stop: the browser's own controls, then the page again
+        assert now != stops[-1], f"Tab does not move on from {now} ({page.url})"
+        stops.append(now)
+    else:
+        raise AssertionError(f"the focus never wraps around on {page.url}: {stops[-3:]}")
+    assert len(stops) > 5, stops
+    page.keyboard.press("Shift+Tab")  # from the skip link back to the page's last stop
+    assert focused(page)["tag"] != "body"
+
+
+@pytest.fixture
+def scene(officers, applicant, file_application, issued):
+    today = timezone.localdate()
+    certificate = Certificate.objects.get(application=issued(on=dt.date(2026, 3, 2)))
+    ready = file_application(on=today, submit=False)  # materials and details filled: to check and submit
+    correcting = file_application(on=today)
+    workflow.application_request_correction(application=correcting, actor=officers["intake"].user, items=[
+        {"material": "floor-plan", "reason": "平面图未标明动物流向"}])
+    to_review = file_application(on=today)
+    return {"certificate": certificate, "ready": ready, "correcting": correcting, "to_review": to_review,
+            "applicant": applicant, "officers": officers}
+
+
+def test_keyboard_only_filing_correction_review_and_verification(scene, live_server, browser):
+    base = live_server.url
+    applicant = scene["applicant"]
+
+    # --- the lab animal filing: choose the service, create the draft; check and submit a filled draft.
+    page = new_page(browser, base, applicant.user)
+    page.goto(f"{base}/applications/new/")
+    skip_link_first(page)
+    tab_to(page, "input[name=service]")
+    for _ in range(20):
+        if page.evaluate("document.activeElement.id") == "service-lab-animal-production":
+            break
+        page.keyboard.press("ArrowDown")  # arrows move within a radio group, and select
+    if not page.is_checked("#service-lab-animal-production"):
+        page.keyboard.press("Space")  # the group's first radio, reached by Tab, is focused but not chosen
+    assert page.is_checked("#service-lab-animal-production")
+    tab_to(page, "button.button")
+    before = Application.objects.filter(applicant=applicant).count()
+    press_and_wait(page)
+    assert Application.objects.filter(applicant=applicant).count() == before + 1, page.inner_text("main")
+
+    ready = scene["ready"]
+    page.goto(f"{base}/applications/{ready.pk}/")
+    no_trap(page)
+    page.goto(f"{base}/applications/{ready.pk}/")
+    tab_to(page, f'a[href$="/applications/{ready.pk}/check/"]')
+    press_and_wait(page)
+    tab_to(page, "main form input[type=checkbox]")
+    page.keyboard.press("Space")  # the declaration
+    tab_to(page, "main form button.button")
+    press_and_wait(page)
+    ready.refresh_from_db()
+    assert ready.state == State.SUBMITTED, page.inner_text("main")
+
+    # --- the correction: upload the floor plan again through the file chooser, then resubmit.
+    correcting = scene["correcting"]
+    page.goto(f"{base}/applications/{correcting.pk}/")
+    tab_to(page, "section.correction a[href*='/materials/floor-plan/']")
+    press_and_wait(page)
+    tab_to(page, "input[type=file]")
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Space")
+    chooser.value.set_files(files=[{"name": "floor-plan.pdf", "mimeType": "application/pdf",
+                                    "buffer": PDF_BYTES + b"\n% redrawn with the animal flow\n"}])
+    tab_to(page, "main form button.button")
+    press_and_wait(page)
+    assert page.locator(".notice-success").count() == 1, page.inner_text("main")
+    page.goto(f"{base}/applications/{correcting.pk}/")
+    tab_to(page, "section.correction button")
+    press_and_wait(page)
+    correcting.refresh_from_db()
+    assert correcting.state == State.SUBMITTED, page.inner_text("main")
+    page.context.close()
+
+    # --- an officer's accept → recommend → approve, each from the case page's actions panel.
+    case = scene["to_review"]
+    for role, verb, opinion in (("intake", "accept", ""), ("reviewer", "recommend", "材料齐全，建议准予许可。"),
+                                ("approver", "approve", "准予许可。")):
+        page = new_page(browser, base, scene["officers"][role].user)
+        page.goto(f"{base}/workbench/cases/{case.pk}/")
+        if role == "intake":
+            no_trap(page)
+            page.goto(f"{base}/workbench/cases/{case.pk}/")
+        tab_to(page, f"#action-{verb} > summary")
+        if page.get_attribute(f"#action-{verb}", "open") is None:
+            page.keyboard.press("Enter")  # open the action's <details>
+        if opinion:
+            tab_to(page, f"#id_{verb}-opinion")
+            page.keyboard.type(opinion)
+        tab_to(page, f"#action-{verb} button")
+        press_and_wait(page)
+        assert page.locator(".notice-success").count() == 1, f"{verb}: {page.inner_text('main')}"
+        page.context.close()
+    case.refresh_from_db()
+    assert case.state in (State.APPROVED, State.ISSUED), case.state
+
+    # --- a certificate verification: type (paste) the QR's link into the verification form.
+    page = new_page(browser, base, language="en")
+    page.goto(f"{base}/verify/")
+    skip_link_first(page)
+    tab_to(page, "#code")
+    page.keyboard.type(verify_url(cose=bytes(scene["certificate"].token)))
+    press_and_wait(page)
+    assert page.locator(".verdict").count() >= 1 and scene["certificate"].number in page.inner_text(
+        "main"), page.inner_text("main")
+    page.context.close()
+
+
+def test_a_failed_submit_puts_the_focus_on_the_error_summary(scene, live_server, browser):
+    """The details form with a phone number that is not one, submitted with Enter: the page that comes
+    back has its focus on the error summary, and the summary's first link leads to the field."""
+    base = live_server.url
+    draft = scene["ready"]
+    page = new_page(browser, base, scene["applicant"].user)
+    page.goto(f"{base}/applications/{draft.pk}/details/")
+    tab_to(page, "#id_contact_phone")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("not a phone")
+    tab_to(page, "button[name=next][value=tasks]")
+    press_and_wait(page)
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'")
+    assert page.locator("#error-summary").is_visible()
+    tab_to(page, "#error-summary a")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'id_contact_phone'")
+    page.context.close()
+
+
+def test_the_filter_box_of_the_nationality_select_announces_its_matches(scene, live_server, browser,
+                                                                        file_application):
+    """A status change without a page load: typing in the filter box updates a polite live region."""
+    base = live_server.url
+    one_stop = file_application(on=timezone.localdate(), service="foreign-talent-one-stop", submit=False)
+    page = new_page(browser, base, scene["applicant"].user)
+    page.goto(f"{base}/applications/{one_stop.pk}/details/")
+    tab_to(page, "#id_nationality-filter")
+    page.keyboard.type("Germ")
+    region = page.locator("#id_nationality-status")
+    assert region.get_attribute("aria-live") == "polite"
+    page.wait_for_function("document.getElementById('id_nationality-status').textContent.trim() !== ''")
+    announced = region.text_content()
+    assert "1" in announced, announced
+    assert page.input_value("#id_nationality") == "DEU"
+    page.context.close()
