@@ -17,6 +17,7 @@ from certificates.constants import CertificateStatus, Kind
 from certificates.models import Certificate
 from licensing.constants import SPECIES
 from licensing.models import Notification
+from licensing.notices import authority_tag, bilingual_body, bilingual_subject, in_both
 from licensing.permissions import perm_role
 from services.constants import Matter
 from services.models import ServiceType
@@ -250,7 +251,8 @@ REPORT_REMINDER_TEXT = {
 }
 
 
-def _report_reminder(certificate: Certificate, year: int, kind: str, on: dt.date, body: str) -> bool:
+def _report_reminder(certificate: Certificate, year: int, kind: str, on: dt.date, body: tuple[str, str]) -> bool:
+    """`body` in Chinese and English; the message keeps both (see licensing.notices.SUBJECT_SEPARATOR)."""
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -261,9 +263,9 @@ def _report_reminder(certificate: Certificate, year: int, kind: str, on: dt.date
         notification = Notification.objects.create(
             user=certificate.application.applicant.user, application=None, kind=kind,
             certificate_number=certificate.number,
-            subject=f"【{certificate.authority.name_zh}】" + str(REPORT_REMINDER_TEXT[kind]) % {
-                "year": year, "number": certificate.number},
-            body=body)
+            subject=bilingual_subject(*in_both(lambda: authority_tag(certificate.authority) + str(
+                REPORT_REMINDER_TEXT[kind]) % {"year": year, "number": certificate.number})),
+            body=bilingual_body(*body))
         enqueue(aftercare_tasks.send_reminder_email, notification_id=notification.pk)
     return True
 
@@ -279,19 +281,22 @@ def report_reminders_send(*, on: dt.date) -> int:
         for certificate in (licences_due(year=year).exclude(number__in=done)
                             .select_related("authority", "application__applicant__user")):
             start, end = report_period(year)
-            body = _("请于 %(opens)s 至 %(closes)s 在网上报送许可证 %(number)s 的%(year)s年度报告（统计期 %(start)s 至 "
-                     "%(end)s）：实验动物生产或使用情况、从业人员及培训、设施设备变化、质量控制检测、安全事故。") % {
-                "opens": window.opens.isoformat(), "closes": window.closes.isoformat(), "number": certificate.number,
-                "year": year, "start": start.isoformat(), "end": end.isoformat()}
+            body = in_both(lambda: _(
+                "请于 %(opens)s 至 %(closes)s 在网上报送许可证 %(number)s 的%(year)s年度报告（统计期 %(start)s 至 "
+                "%(end)s）：实验动物生产或使用情况、从业人员及培训、设施设备变化、质量控制检测、安全事故。") % {
+                "opens": window.opens.isoformat(), "closes": window.closes.isoformat(),
+                "number": certificate.number,  # noqa: B023 - rendered at once
+                "year": year, "start": start.isoformat(), "end": end.isoformat()})  # noqa: B023
             sent += _report_reminder(certificate, year, ReportReminderKind.WINDOW_OPEN, on, body)
     if on > window.closes:
         done = set(ReportReminder.objects.filter(year=year, kind=ReportReminderKind.MISSING)
                    .values_list("number", flat=True))
         for certificate in (reports_missing(year=year).exclude(number__in=done)
                             .select_related("authority", "application__applicant__user")):
-            body = _("许可证 %(number)s 的%(year)s年度报告未在报送期（%(opens)s 至 %(closes)s）内报送，"
-                     "请尽快与发证机关联系补报；逾期未报或报告不实的，年度检查结论为不合格。") % {
-                "number": certificate.number, "year": year, "opens": window.opens.isoformat(),
-                "closes": window.closes.isoformat()}
+            body = in_both(lambda: _(
+                "许可证 %(number)s 的%(year)s年度报告未在报送期（%(opens)s 至 %(closes)s）内报送，"
+                "请尽快与发证机关联系补报；逾期未报或报告不实的，年度检查结论为不合格。") % {
+                "number": certificate.number, "year": year, "opens": window.opens.isoformat(),  # noqa: B023
+                "closes": window.closes.isoformat()})
             sent += _report_reminder(certificate, year, ReportReminderKind.MISSING, on, body)
     return sent

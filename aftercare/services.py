@@ -20,7 +20,7 @@ from licensing import tasks as licensing_tasks
 from licensing.constants import CaseVerb, NoticeKind, State
 from licensing.hooks import after_approval
 from licensing.models import Application, ClockPause, Notification
-from licensing.notices import notice_issue
+from licensing.notices import authority_tag, bilingual_body, bilingual_subject, in_both, notice_issue
 from licensing.permissions import perm_role
 from licensing.workflow.core import finish, locked, mark_decided, move
 from services.constants import Matter
@@ -89,8 +89,9 @@ def reminder_send(*, certificate: Certificate, kind: str, due_on: dt.date, on: d
         user = certificate.application.applicant.user
         notification = Notification.objects.create(
             user=user, application=None, kind=kind, certificate_number=certificate.number,
-            subject=f"【{certificate.authority.name_zh}】" + str(REMINDER_TEXT[kind]) % {"number": certificate.number},
-            body=_reminder_body(certificate, window.opens, window.closes))
+            subject=bilingual_subject(*in_both(lambda: authority_tag(certificate.authority) + str(
+                REMINDER_TEXT[kind]) % {"number": certificate.number})),
+            body=bilingual_body(*in_both(lambda: _reminder_body(certificate, window.opens, window.closes))))
         reminder.notification = notification
         reminder.save(update_fields=["notification"])
         enqueue(aftercare_tasks.send_reminder_email, notification_id=notification.pk)

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from certificates.constants import CertificateStatus
 from certificates.models import Certificate
 from licensing.models import Notification
+from licensing.notices import authority_tag, bilingual_body, bilingual_subject, in_both
 from licensing.workflow.sweep import enqueue_many, rows_update
 
 from . import tasks as aftercare_tasks
@@ -50,13 +51,10 @@ def reminders_send_all(*, on: dt.date) -> int:
     candidates = (Certificate.objects.filter(kind__in=LAB_KINDS, status=CertificateStatus.VALID, valid_to__gte=on,
                                              valid_to__lte=on + dt.timedelta(days=MAX_WINDOW_DAYS))
                   .select_related("authority", "application__applicant__user").order_by("pk"))
-    renewing = renewal_numbers(RENEWAL_FILED_STATES)
     settings = {kind: window_settings(renewal_service_code(kind)) for kind in LAB_KINDS}
     sent = set(LicenceReminder.objects.filter(valid_to__gte=on).values_list("number", "valid_to", "kind"))
     due: list[tuple[Certificate, str, dt.date, object]] = []
     for certificate in candidates.iterator(chunk_size=2000):
-        if certificate.number in renewing:
-            continue
         months, days = settings[certificate.kind]
         window = renewal_window(certificate.valid_to, months=months, days=days)
         if on < window.opens:
@@ -66,6 +64,9 @@ def reminders_send_all(*, on: dt.date) -> int:
             if due_on <= on and key not in sent:
                 sent.add(key)
                 due.append((certificate, kind, due_on, window))
+    if due:  # a licence being renewed needs no reminder (asked only when one is due: a scan of the cases)
+        renewing = renewal_numbers(RENEWAL_FILED_STATES)
+        due = [item for item in due if item[0].number not in renewing]
     count = 0
     for start in range(0, len(due), REMINDER_BATCH):
         count += _reminders_batch(due[start:start + REMINDER_BATCH], on=on)
@@ -92,9 +93,9 @@ def _reminders_batch(due: list, *, on: dt.date) -> int:
             notifications.append(Notification(
                 user=certificate.application.applicant.user, application=None, kind=kind,
                 certificate_number=certificate.number,
-                subject=(f"【{certificate.authority.name_zh}】"
-                         + str(REMINDER_TEXT[kind]) % {"number": certificate.number}),
-                body=_reminder_body(certificate, window.opens, window.closes)))
+                subject=bilingual_subject(*in_both(lambda: authority_tag(certificate.authority) + str(  # noqa: B023
+                    REMINDER_TEXT[kind]) % {"number": certificate.number})),  # noqa: B023
+                body=bilingual_body(*in_both(lambda: _reminder_body(certificate, window.opens, window.closes)))))  # noqa: B023
         Notification.objects.bulk_create(notifications, batch_size=1000)
         for reminder, notification in zip(reminders, notifications, strict=True):
             reminder.notification = notification

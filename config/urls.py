@@ -6,15 +6,16 @@ from django.conf import settings
 from django.contrib import admin
 from django.templatetags.static import static as static_url
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from config import views as site_views
 from services import views as service_views
 
-admin.site.site_header = "通办 · 管理后台"
-admin.site.site_title = "通办管理后台"
-admin.site.index_title = "目录、日历、机关与人员"
+admin.site.site_header = _("通办 · 管理后台")
+admin.site.site_title = _("通办管理后台")
+admin.site.index_title = _("目录、日历、机关与人员")
 
 api_v1 = [
     path("", include("services.api.urls")),

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from services.tasks import enqueue
 
@@ -68,6 +68,81 @@ class NoticeBuilderRegistry:
 
 notice_builders = NoticeBuilderRegistry()
 
+# A notification is stored in both languages (the recipient chose none, and the portal shows the one the
+# reader picks); its e-mail carries both. The English half of the body starts at the mark, the English
+# subject after the separator. Rows written before both languages were kept show as they are.
+EMAIL_ENGLISH_MARK = "\n\n---- English ----\n\n"
+SUBJECT_SEPARATOR = " / "
+SUBJECT_LIMIT = 200  # Notification.subject's max_length
+
+
+def in_both(render: Callable[[], str]) -> tuple[str, str]:
+    """`render()` once in Chinese and once in English (it reads gettext and `english()`)."""
+    with translation.override("zh-hans"):
+        zh = str(render())
+    with translation.override("en"):
+        en = str(render())
+    return zh, en
+
+
+def english() -> bool:
+    return (translation.get_language() or "").startswith("en")
+
+
+def authority_tag(authority) -> str:
+    """The sender in front of a subject: 【机关】 in Chinese, [Authority] in English."""
+    return f"[{authority.name_en or authority.name_zh}] " if english() else f"【{authority.name_zh}】"
+
+
+def bilingual_subject(zh: str, en: str) -> str:
+    room = SUBJECT_LIMIT - len(zh) - len(SUBJECT_SEPARATOR)
+    return zh if room < 10 else zh + SUBJECT_SEPARATOR + (en if len(en) <= room else en[:room - 1] + "…")
+
+
+def bilingual_body(zh: str, en: str) -> str:
+    return zh + EMAIL_ENGLISH_MARK + en
+
+
+def localised_subject(notification: Notification) -> str:
+    """The subject in the active language (the Chinese one before the separator)."""
+    zh, _sep, en = notification.subject.partition(SUBJECT_SEPARATOR)
+    return en if english() and en else zh
+
+
+def localised_body(notification: Notification) -> str:
+    zh, _mark, en = notification.body.partition(EMAIL_ENGLISH_MARK)
+    return en if english() and en else zh
+
+
+def notice_notification_text(application: Application, *, kind: str, wording: Wording) -> tuple[str, str]:
+    """(subject, body) of the notification that tells the applicant of a notice, in both languages."""
+    authority = application.authority
+    with translation.override("zh-hans"):
+        label = str(NoticeKind(kind).label)
+    title_en = notice_builders[kind].title_en
+    return (bilingual_subject(f"【{authority.name_zh}】{label}：{application.case_number}",
+                              f"[{authority.name_en}] {title_en}: {application.case_number}"),
+            bilingual_body("\n".join(wording.lines_zh), "\n".join(wording.lines_en)))
+
+
+def warning_notification_text(application: Application, *, label, due: str) -> tuple[str, str]:
+    """(subject, body) of a yellow or red warning to the officers of a case, in both languages
+    (`label` lazy; the case's service_type and state are read)."""
+    from .constants import State
+
+    service = application.service_type
+
+    def subject() -> str:
+        return f"【{label}】{application.case_number} {due}" if not english() else (
+            f"[{label}] {application.case_number} {due}")
+
+    def body() -> str:
+        name = service.name_en if english() and service.name_en else service.name_zh
+        return f"{name} · {State(application.state).label}"
+
+    (subject_zh, subject_en), (body_zh, body_en) = in_both(subject), in_both(body)
+    return bilingual_subject(subject_zh, subject_en), bilingual_body(body_zh, body_en)
+
 
 def _number(application: Application, kind: str) -> str:
     count = Notice.objects.filter(application=application, kind=kind).aggregate(n=Count("id"))["n"] + 1
@@ -101,13 +176,9 @@ def notice_issue(*, application: Application, kind: str, **context) -> Notice:
             "facts": wording.facts,
         },
     )
+    subject, body = notice_notification_text(application, kind=kind, wording=wording)
     notification = Notification.objects.create(
-        user=application.applicant.user,
-        application=application,
-        notice=notice,
-        subject=f"【{authority.name_zh}】{label}：{application.case_number}",
-        body="\n".join(wording.lines_zh),
-    )
+        user=application.applicant.user, application=application, notice=notice, subject=subject, body=body)
     enqueue(tasks.send_notification_email, notification_id=notification.pk)
     return notice
 

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import selectors
+from ..notices import localised_body, localised_subject
 
 
 class NotificationListView(APIView):
@@ -31,7 +32,7 @@ class NotificationListView(APIView):
     def get(self, request: Request) -> Response:
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(selectors.notifications_for(user=request.user), request, view=self)
-        rows = [{"id": n.pk, "kind": n.kind or None, "subject": n.subject, "body": n.body,
+        rows = [{"id": n.pk, "kind": n.kind or None, "subject": localised_subject(n), "body": localised_body(n),
                  "created_at": n.created_at, "read": n.read_at is not None,
                  "case_number": n.application.case_number if n.application_id else None,
                  "certificate_number": n.certificate_number or None} for n in page]

@@ -109,3 +109,18 @@ def get(mapping, key):
 @register.filter
 def short_hash(value: str, n: int = 12) -> str:
     return (value or "")[: int(n)]
+
+
+@register.filter
+def notification_subject(notification) -> str:
+    """A notification's subject in the reader's language (both are stored)."""
+    from licensing.notices import localised_subject
+
+    return localised_subject(notification)
+
+
+@register.filter
+def notification_body(notification) -> str:
+    from licensing.notices import localised_body
+
+    return localised_body(notification)

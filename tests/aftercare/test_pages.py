@@ -41,7 +41,7 @@ def test_the_holder_sees_the_licence_its_window_reminders_and_files_the_report(
                                                             "quality_tests": "2026-06-01,微生物学检测,pass"})
     assert certificate.number in listing and "2026-11-20" in listing
     assert "2026-11-15" in page and "2025-10-01" in page  # the report window and its period
-    assert certificate.number in page and "renewal" not in page  # reminders listed by their subjects
+    assert certificate.number in page and "renewal_window_open" not in page  # listed by subjects, not kinds
     assert bad.status_code == 400
     assert good.status_code == 302
     report = AnnualReport.objects.get()
