@@ -160,7 +160,7 @@ def check_upload(*, material, uploaded, document_date: dt.date | None, today: dt
         elif kind is None or kind not in allowed:
             errors.setdefault("file", []).append(
                 _("文件内容不是允许的类型（%(types)s）；系统按文件实际内容判断，而非文件名。")
-                % {"types": "、".join(t.upper() for t in allowed)})
+                % {"types": _("、").join(t.upper() for t in allowed)})
     if not errors:
         uploaded.seek(0)
         data = uploaded.read()

@@ -257,7 +257,7 @@ def review_score(*, review: CaseReview, actor, case_number: str, scores: dict, c
             errors[f"scores.{code}"] = [_("%(label)s：应为0至%(max)d分。") % {"label": label, "max": maximum}]
     unknown = sorted(set(scores) - set(MANUAL_ITEMS))
     if unknown:
-        errors["scores"] = [_("没有这些评分项：%(codes)s") % {"codes": "、".join(unknown)}]
+        errors["scores"] = [_("没有这些评分项：%(codes)s") % {"codes": _("、").join(unknown)}]
     if errors:
         raise Invalid(_("评分有误。"), errors=errors)
     reviewed.scores = {code: scores[code] for code in MANUAL_ITEMS}

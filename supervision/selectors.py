@@ -157,12 +157,24 @@ def person(inspector: Inspector) -> dict:
     return {"id": inspector.certificate_number, "surname": inspector.surname}
 
 
+def _scope(certificate: Certificate) -> str:
+    """The licence's scope as it states it; on English pages, worded in English from the filing's scope."""
+    from django.utils.translation import get_language
+
+    from certificates.services import scope_text
+
+    scope = (certificate.application.data or {}).get("scope") if certificate.application_id else None
+    if (get_language() or "").startswith("en") and isinstance(scope, list):
+        return scope_text(scope, english=True)
+    return certificate.scope
+
+
 def target_context(code: str, *, authority_id: int, exclude: int | None = None) -> dict:
     """The target's licences and past inspections, for the inspector's task."""
     licences = [{"number": c.number, "kind": c.kind, "valid_from": c.valid_from, "valid_to": c.valid_to,
-                 "status": c.status, "scope": c.scope}
+                 "status": c.status, "scope": _scope(c)}
                 for c in Certificate.objects.filter(holder_code=code, authority_id=authority_id)
-                .exclude(status=CertificateStatus.SUPERSEDED).order_by("-issued_at")]
+                .select_related("application").exclude(status=CertificateStatus.SUPERSEDED).order_by("-issued_at")]
     past = (Inspection.objects.filter(target_code=code, status=InspectionStatus.PUBLISHED)
             .exclude(pk=exclude).select_related("plan").order_by("-inspected_on"))
     grants = [{"case_number": m.application.case_number, "decided_on": m.application.decided_on}

@@ -180,7 +180,7 @@ def _check_findings(inspection: Inspection, findings: list[dict]) -> dict[str, l
         seen.add(finding["item"])
     missing = sorted(codes - seen)
     if missing:
-        errors.append(_("以下检查要点没有结果：%(codes)s") % {"codes": "、".join(missing)})
+        errors.append(_("以下检查要点没有结果：%(codes)s") % {"codes": _("、").join(missing)})
     return {"findings": errors} if errors else {}
 
 

@@ -11,9 +11,8 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from licensing.permissions import officer_of, officer_roles
@@ -39,12 +38,12 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what <input
 
 
 class PlanForm(forms.Form):
-    year = forms.IntegerField(label=_lazy("年度"), min_value=2000, max_value=2100)
-    title = forms.CharField(label=_lazy("名称"), max_length=200)
-    item = forms.ChoiceField(label=_lazy("检查事项"))
-    targets_count = forms.IntegerField(label=_lazy("抽取对象数"), min_value=1)
-    groups = forms.IntegerField(label=_lazy("检查组数"), min_value=1)
-    group_size = forms.IntegerField(label=_lazy("每组人数"), min_value=2, help_text=_lazy("每组至少2人"))
+    year = forms.IntegerField(label=gettext_lazy("年度"), min_value=2000, max_value=2100)
+    title = forms.CharField(label=gettext_lazy("名称"), max_length=200)
+    item = forms.ChoiceField(label=gettext_lazy("检查事项"))
+    targets_count = forms.IntegerField(label=gettext_lazy("抽取对象数"), min_value=1)
+    groups = forms.IntegerField(label=gettext_lazy("检查组数"), min_value=1)
+    group_size = forms.IntegerField(label=gettext_lazy("每组人数"), min_value=2, help_text=gettext_lazy("每组至少2人"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,9 +53,9 @@ class PlanForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    start = forms.DateField(label=_lazy("决定日期自"), widget=DATE)
-    end = forms.DateField(label=_lazy("决定日期至"), widget=DATE)
-    sample_size = forms.IntegerField(label=_lazy("抽取案卷数"), min_value=1)
+    start = forms.DateField(label=gettext_lazy("决定日期自"), widget=DATE)
+    end = forms.DateField(label=gettext_lazy("决定日期至"), widget=DATE)
+    sample_size = forms.IntegerField(label=gettext_lazy("抽取案卷数"), min_value=1)
 
 
 def _apply_errors(form: forms.Form, exc: WorkflowError) -> None:
@@ -191,10 +190,10 @@ def my_inspections(request: HttpRequest) -> HttpResponse:
 
 
 class RecordForm(forms.Form):
-    inspected_on = forms.DateField(label=_lazy("检查日期"), widget=DATE)
-    conclusion = forms.ChoiceField(label=_lazy("结论"), choices=Conclusion.choices, widget=forms.RadioSelect)
-    rectify_by = forms.DateField(label=_lazy("整改期限"), required=False,
-                                 widget=DATE, help_text=_lazy("责令整改时填写"))
+    inspected_on = forms.DateField(label=gettext_lazy("检查日期"), widget=DATE)
+    conclusion = forms.ChoiceField(label=gettext_lazy("结论"), choices=Conclusion.choices, widget=forms.RadioSelect)
+    rectify_by = forms.DateField(label=gettext_lazy("整改期限"), required=False,
+                                 widget=DATE, help_text=gettext_lazy("责令整改时填写"))
 
     def __init__(self, *args, points, **kwargs):
         super().__init__(*args, **kwargs)
@@ -204,7 +203,8 @@ class RecordForm(forms.Form):
             label = point.name_en if english else point.name_zh
             self.fields[f"result_{point.code}"] = forms.ChoiceField(
                 label=label, choices=FindingResult.choices, widget=forms.RadioSelect, initial=FindingResult.PASS)
-            self.fields[f"note_{point.code}"] = forms.CharField(label=_lazy("说明"), required=False, max_length=2000)
+            self.fields[f"note_{point.code}"] = forms.CharField(label=gettext_lazy("说明"), required=False,
+                                                                 max_length=2000)
             self.points.append((point.code, f"result_{point.code}", f"note_{point.code}"))
 
     def findings(self) -> list[dict]:
@@ -258,7 +258,7 @@ def inspection_page(request: HttpRequest, pk: int) -> HttpResponse:
             numbers = services.inspection_start_sanction(inspection=inspection, actor=request.user,
                                                          action=request.POST.get("action", ""),
                                                          legal_basis=request.POST.get("legal_basis", ""))
-            messages.success(request, _("已据检查结论办理：%(numbers)s") % {"numbers": "、".join(numbers)})
+            messages.success(request, _("已据检查结论办理：%(numbers)s") % {"numbers": _("、").join(numbers)})
         except WorkflowError as exc:
             details = [str(m) for ms in exc.errors.values() for m in (ms if isinstance(ms, list) else [ms])]
             messages.error(request, " ".join(details) or exc.message)
