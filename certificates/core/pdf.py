@@ -44,6 +44,7 @@ _LABEL_W = 40 * mm
 _ISSUER_LABEL_X = 82 * mm  # right of the QR code and its quiet zone (about 74 mm)
 _ISSUER_CENTRE_X = PAGE_W - 58 * mm
 _ISSUER_W = 60 * mm
+_ISSUER_DATE_Y = 58 * mm  # the seal then spans 54.5-96.5 mm: below the fields, above the footer
 _PHOTO_W, _PHOTO_H = 32 * mm, 42 * mm  # 3:4 like an ID photo, printed at the top right of the fields
 _QR_SIZE = 46 * mm  # the symbol itself; the quiet zone comes on top (about 51 mm overall for v13-v16)
 
@@ -240,40 +241,43 @@ def _label(c: Canvas, zh: str, en: str | None, *, y: float, font: str) -> None:
 
 def _issuer_block(c: Canvas, data: CertificatePdfData, *, font: str) -> None:
     """发证机关 and 发证日期, labelled on the left like the fields above, right of the QR code; the seal is
-    pressed down over the name and the date (the GB/T 9704 convention), clear of the labels."""
+    pressed down over the name and the date (the GB/T 9704 convention), clear of the labels, with its
+    label line (行政许可专用章) between the name and the date. Laid out from the date upwards."""
     centre_x, width = _ISSUER_CENTRE_X, _ISSUER_W
     english = bool(data.title_en)
-    y = 90 * mm
-    _label(c, "发证机关", "Issuing authority" if english else None, y=y, font=font)
-    c.setFillColor(_INK)
+    date_y = _ISSUER_DATE_Y
     name_size = 14.0
     name_lines = wrap_text(data.authority_name, font=font, size=name_size, width=width)
     if len(name_lines) > 2:
         name_size = 12.0
         name_lines = wrap_text(data.authority_name, font=font, size=name_size, width=width)[:3]
+    en_lines = wrap_text(data.authority_name_en, font=font, size=7.5, width=width) if (
+        english and data.authority_name_en) else []
+    # Baselines, bottom up: the English name's lines, then the Chinese name's.
+    y = date_y + 10 * mm
+    en_ys = [y + i * 3.3 * mm for i in range(len(en_lines))][::-1]
+    y = (en_ys[0] + 4.9 * mm) if en_ys else date_y + 10.5 * mm
+    name_ys = [y + i * name_size * 1.3 for i in range(len(name_lines))][::-1]
+
+    _label(c, "发证机关", "Issuing authority" if english else None, y=name_ys[0], font=font)
+    c.setFillColor(_INK)
     c.setFont(font, name_size)
-    name_y = y
-    for line in name_lines:
-        c.drawCentredString(centre_x, y, line)
-        y -= name_size * 1.3
-    if english and data.authority_name_en:
-        c.setFillColor(_MUTED)
-        c.setFont(font, 7.5)
-        for line in wrap_text(data.authority_name_en, font=font, size=7.5, width=width):
-            c.drawCentredString(centre_x, y + 1.5 * mm, line)
-            y -= 3.3 * mm
-    y = min(y - 5 * mm, name_y - 13 * mm)
-    _label(c, "发证日期", "Date of issue" if english else None, y=y, font=font)
+    for line, line_y in zip(name_lines, name_ys, strict=True):
+        c.drawCentredString(centre_x, line_y, line)
+    c.setFillColor(_MUTED)
+    c.setFont(font, 7.5)
+    for line, line_y in zip(en_lines, en_ys, strict=True):
+        c.drawCentredString(centre_x, line_y, line)
+    _label(c, "发证日期", "Date of issue" if english else None, y=date_y, font=font)
     c.setFillColor(_INK)
     c.setFont(font, 13)
-    c.drawCentredString(centre_x, y, _zh_date(data.issue_date))
-    date_y = y
+    c.drawCentredString(centre_x, date_y, _zh_date(data.issue_date))
     if english:
         c.setFillColor(_MUTED)
         c.setFont(font, 8)
-        c.drawCentredString(centre_x, y - 4.2 * mm, _en_date(data.issue_date))
-    draw_seal(c, cx=centre_x, cy=(name_y + date_y) / 2 + 3 * mm, text=data.seal_text, label=data.seal_label,
-              font=font)
+        c.drawCentredString(centre_x, date_y - 7.5 * mm, _en_date(data.issue_date))  # below the ring
+    # The seal's label line (12.5 mm below its centre) falls just above the date.
+    draw_seal(c, cx=centre_x, cy=date_y + 17.5 * mm, text=data.seal_text, label=data.seal_label, font=font)
 
 
 def render_certificate_pdf(data: CertificatePdfData, *, font_path: str = DEFAULT_FONT_PATH) -> bytes:
