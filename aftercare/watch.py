@@ -34,7 +34,7 @@ def _verification_rows(authority_id: int, on: dt.date) -> list[WatchedDeadline]:
              .values_list("application__case_number", "due_on", "provisional", "materials"))
     url = _tasks_url()
     return [WatchedDeadline(kind=_("承诺核查"), reference=number, due_on=due_on, warning=board.colour(due_on, on),
-                            url=url, detail=_("承诺事项：%(m)s") % {"m": "、".join(materials)}, provisional=provisional)
+                            url=url, detail=_("承诺事项：%(m)s") % {"m": ", ".join(materials)}, provisional=provisional)
             for number, due_on, provisional, materials in tasks]
 
 
