@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from services.models import Officer
 from services.tasks import OUTBOX_GRACE
@@ -24,7 +25,11 @@ from ..caselog import log_append_many
 from ..constants import NoticeKind, Stage, State
 from ..deadlines import DEADLINE_FIELDS, clock_snapshot, deadlines_recompute, today
 from ..models import Application, ClockPause, Notice, Notification
-from ..notices import notice_builders
+from ..notices import (
+    notice_builders,
+    notice_notification_text,
+    warning_notification_text,
+)
 from .core import fmt, locked, move, save_state
 from .intake import _accepted
 
@@ -163,8 +168,8 @@ def notices_issue_many(kind: str, items: list[tuple[Application, dict]]) -> list
     Notice.objects.bulk_create(notices, batch_size=1000)
     notifications = Notification.objects.bulk_create([
         Notification(user=application.applicant.user, application=application, notice=notice,
-                     subject=f"【{application.authority.name_zh}】{label}：{application.case_number}",
-                     body="\n".join(wording.lines_zh))
+                     **dict(zip(("subject", "body"), notice_notification_text(application, kind=kind, wording=wording),
+                                strict=True)))
         for (application, _context), notice, wording in zip(items, notices, wordings, strict=True)],
         batch_size=1000)
     enqueue_many(tasks.send_notification_email, [{"notification_id": n.pk} for n in notifications])
@@ -228,8 +233,7 @@ def deadlines_sweep(*, on: dt.date | None = None) -> SweepResult:
     yellow = running.filter(yellow_from__lte=on, current_due__gte=on, warned_on__isnull=True)
     overdue = running.filter(current_due__lt=on, overdue_notified_on__isnull=True)
     if connection.vendor == "postgresql":
-        result.warned = _flag_and_alert(yellow, "warned_on", on, "yellow")
-        result.overdue = _flag_and_alert(overdue, "overdue_notified_on", on, "red")
+        result.warned, result.overdue = _flag_and_alert(yellow, overdue, on)
     else:
         for ids in _flag_batches("warned_on", yellow, on):
             result.warned += len(ids)
@@ -272,62 +276,107 @@ def _recipients() -> tuple[list[int], list[int], list[bool], list[bool]]:
     return authorities, users, handlers, supervisors
 
 
-def _flag_and_alert(queryset, field: str, on: dt.date, colour: str) -> int:
-    """PostgreSQL: flag every case of `queryset` not flagged yet and alert its officers (see `_alerts`)
-    in one statement: the UPDATE claims the rows with SKIP LOCKED, the INSERT … SELECT writes the
-    messages from what it returned. Returns how many cases this call flagged."""
-    label = _("黄牌预警") if colour == "yellow" else _("红牌超期")
-    states = [str(s) for s in State.values]
-    labels = [str(State(s).label) for s in states]
+def _flag_and_alert(yellow, overdue, on: dt.date) -> tuple[int, int]:
+    """PostgreSQL: flag every case of `yellow` and `overdue` not flagged yet and alert its officers (as
+    `_alerts` does, with its texts) in one statement over one scan: the UPDATE claims the rows with
+    SKIP LOCKED (the two sets are disjoint: due on or after `on`, or before it), the INSERT … SELECT
+    writes the messages from what it returned. Returns how many cases this call flagged (yellow, red)."""
     authorities, users, handlers, supervisors = _recipients()
-    quote = connection.ops.quote_name
-    column = quote(Application._meta.get_field(field).column)
+    subjects, service_ids, states, bodies = _alert_templates()
+    claim = (yellow | overdue).order_by().select_for_update(skip_locked=True).values("pk")
     with transaction.atomic():
-        claim_sql, claim_params = (queryset.filter(**{f"{field}__isnull": True}).order_by()
-                                   .select_for_update(skip_locked=True).values("pk").query.sql_with_params())
+        claim_sql, claim_params = claim.query.sql_with_params()
+        # The claim's own placeholders are positional: name them, so that the statement binds by name.
+        names = {f"claim{index}": value for index, value in enumerate(claim_params)}
+        claim_sql = claim_sql % tuple(f"%({name})s" for name in names)
         sql = f"""
             WITH claimed AS (
-                UPDATE licensing_application AS a SET {column} = %s
-                WHERE a.id IN ({claim_sql}) AND a.{column} IS NULL
+                UPDATE licensing_application AS a
+                SET warned_on = CASE WHEN a.current_due >= %(on)s THEN %(on)s ELSE a.warned_on END,
+                    overdue_notified_on = CASE WHEN a.current_due < %(on)s THEN %(on)s
+                                               ELSE a.overdue_notified_on END
+                WHERE a.id IN ({claim_sql})
                 RETURNING a.id, a.case_number, a.state, a.authority_id, a.claimed_by_id, a.current_due,
-                          a.service_type_id
+                          a.service_type_id, a.current_due < %(on)s AS red
             ), officers AS (
-                SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::boolean[], %s::boolean[])
-                    AS o(authority_id, user_id, handler, supervisor)
-            ), labels AS (
-                SELECT * FROM unnest(%s::text[], %s::text[]) AS l(state, label)
+                SELECT * FROM unnest(%(authorities)s::bigint[], %(users)s::bigint[], %(handlers)s::boolean[],
+                                     %(supervisors)s::boolean[]) AS o(authority_id, user_id, handler, supervisor)
+            ), bodies AS (
+                SELECT * FROM unnest(%(service_ids)s::bigint[], %(states)s::text[], %(bodies)s::text[])
+                    AS b(service_type_id, state, body)
             ), alerts AS (
                 INSERT INTO licensing_notification
                     (user_id, application_id, notice_id, kind, certificate_number, subject, body, created_at,
                      read_at)
                 SELECT o.user_id, c.id, NULL, '', '',
-                       '【' || %s || '】' || c.case_number || ' ' || to_char(c.current_due, 'YYYY-MM-DD'),
-                       s.name_zh || ' · ' || l.label, %s, NULL
+                       replace(replace(CASE WHEN c.red THEN %(red)s ELSE %(yellow)s END, %(case_mark)s,
+                                       c.case_number), %(due_mark)s, to_char(c.current_due, 'YYYY-MM-DD')),
+                       b.body, %(now)s, NULL
                 FROM claimed c
                 JOIN officers o ON o.authority_id = c.authority_id AND (
                     o.supervisor OR CASE WHEN c.claimed_by_id IS NOT NULL THEN o.user_id = c.claimed_by_id
                                          ELSE o.handler END)
-                JOIN services_servicetype s ON s.id = c.service_type_id
-                JOIN labels l ON l.state = c.state
+                JOIN bodies b ON b.service_type_id = c.service_type_id AND b.state = c.state
                 RETURNING 1
             )
-            SELECT (SELECT count(*) FROM claimed), (SELECT count(*) FROM alerts)"""
-        params = [on, *claim_params, authorities, users, handlers, supervisors, states, labels, str(label),
-                  timezone.now()]
+            SELECT (SELECT count(*) FILTER (WHERE NOT red) FROM claimed),
+                   (SELECT count(*) FILTER (WHERE red) FROM claimed), (SELECT count(*) FROM alerts)"""
+        params = {"on": on, "authorities": authorities, "users": users, "handlers": handlers,
+                  "supervisors": supervisors, "service_ids": service_ids, "states": states, "bodies": bodies,
+                  "yellow": subjects["yellow"], "red": subjects["red"], "case_mark": CASE_MARK,
+                  "due_mark": DUE_MARK, "now": timezone.now(), **names}
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            flagged, _alerted = cursor.fetchone()
-    return flagged
+            warned, overdue_count, _alerted = cursor.fetchone()
+    return warned, overdue_count
+
+
+ALERT_LABELS = {"yellow": gettext_lazy("黄牌预警"), "red": gettext_lazy("红牌超期")}
+
+
+def _alert_text(application: Application, colour: str) -> tuple[str, str]:
+    """(subject, body) of a yellow or red alert about `application` (its case number, due date,
+    service type and state are read)."""
+    return warning_notification_text(application, label=ALERT_LABELS[colour], due=fmt(application.current_due))
+
+
+# Stand-ins for the case number and the due date in the alert texts the set-based statement fills in.
+CASE_MARK, DUE_MARK = "\x01", "\x02"
+
+
+def _alert_templates() -> tuple[dict[str, str], list[int], list[str], list[str]]:
+    """The alert texts as the set-based statement writes them, from `_alert_text` itself: the subject
+    of each colour with stand-ins for the case number and the due date, and the body of every
+    (service type, state), column-wise."""
+    from services.models import ServiceType
+
+    class Due:
+        def isoformat(self) -> str:
+            return DUE_MARK
+
+    subjects = {}
+    service_ids, states, bodies = [], [], []
+    services = list(ServiceType.objects.only("pk", "name_zh", "name_en")) or [ServiceType(name_zh="", name_en="")]
+    for colour in ALERT_LABELS:
+        stand_in = Application(case_number=CASE_MARK, state=State.IN_REVIEW, service_type=services[0])
+        stand_in.current_due = Due()
+        subjects[colour] = _alert_text(stand_in, colour)[0]
+    for service in services:
+        for state in State.values:
+            stand_in = Application(case_number=CASE_MARK, state=state, service_type=service)
+            service_ids.append(service.pk)
+            states.append(state)
+            bodies.append(_alert_text(stand_in, "yellow")[1])
+    return subjects, service_ids, states, bodies
 
 
 def _alerts(ids: list[int], colour: str) -> None:
     """Tell the officer holding each case (or the authority's case officers) and the supervisors."""
     applications = list(Application.objects.filter(pk__in=ids).select_related("service_type")
                         .only("pk", "case_number", "state", "authority_id", "claimed_by_id", "current_due",
-                              "service_type__name_zh"))
+                              "service_type__name_zh", "service_type__name_en"))
     officers = list(Officer.objects.filter(authority_id__in={a.authority_id for a in applications})
                     .prefetch_related("roles"))
-    label = _("黄牌预警") if colour == "yellow" else _("红牌超期")
     notifications = []
     for application in applications:
         for officer in officers:
@@ -337,10 +386,9 @@ def _alerts(ids: list[int], colour: str) -> None:
             holder = (officer.user_id == application.claimed_by_id if application.claimed_by_id
                       else bool(roles & HANDLER_ROLES))
             if holder or "supervisor" in roles:
-                notifications.append(Notification(
-                    user_id=officer.user_id, application_id=application.pk,
-                    subject=f"【{label}】{application.case_number} {fmt(application.current_due)}",
-                    body=f"{application.service_type.name_zh} · {State(application.state).label}"))
+                subject, body = _alert_text(application, colour)
+                notifications.append(Notification(user_id=officer.user_id, application_id=application.pk,
+                                                  subject=subject, body=body))
     Notification.objects.bulk_create(notifications, batch_size=2000)
 
 

@@ -120,3 +120,29 @@ def test_two_sweeps_at_once_flag_and_alert_each_case_once(file_application, offi
     assert sum(r.overdue for r in results) == 8
     assert Notification.objects.filter(subject__contains="红牌").count() == 2 + 7 * per_case
     assert not Application.objects.filter(pk__in=[a.pk for a in apps], overdue_notified_on__isnull=True).exists()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the set-based alerts are PostgreSQL's statement")
+def test_the_set_based_alerts_have_the_texts_and_recipients_of_the_portable_path(file_application, officers):
+    from licensing.workflow.sweep import _alert_text, _alerts
+
+    apps = [file_application(on=D(2025, 9, 25)) for _ in range(3)]
+    with at(D(2025, 9, 26)):
+        for app in apps:
+            workflow.application_accept(application=app, actor=officers["intake"].user)
+        workflow.application_claim(application=apps[0], actor=officers["reviewer"].user)
+    with at(D(2025, 10, 20)):
+        assert deadlines_sweep().warned == 3
+    by_set = sorted(Notification.objects.filter(application__in=apps, notice__isnull=True).values_list(
+        "application_id", "user_id", "subject", "body"))
+    Notification.objects.filter(application__in=apps, notice__isnull=True).delete()
+    with at(D(2025, 10, 20)):
+        _alerts([a.pk for a in apps], "yellow")
+    portable = sorted(Notification.objects.filter(application__in=apps, notice__isnull=True).values_list(
+        "application_id", "user_id", "subject", "body"))
+    assert by_set == portable and len(by_set) == 2 + 2 * 4
+    app = Application.objects.select_related("service_type").get(pk=apps[1].pk)
+    row = next(r for r in by_set if r[0] == app.pk)
+    assert (row[2], row[3]) == _alert_text(app, "yellow")
+    assert app.case_number in row[2] and "黄牌" in row[2] and "2025-10-22" in row[2]
