@@ -35,7 +35,7 @@ def _url(pk: int) -> str:
 
 
 def _reference(inspection: Inspection) -> str:
-    return f"{inspection.target_name}（{inspection.target_code}）"
+    return f"{inspection.target_name} ({inspection.target_code})"  # ASCII brackets: read in both languages
 
 
 def _publication_row(inspection: Inspection, on: dt.date) -> WatchedDeadline:
