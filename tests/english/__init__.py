@@ -1,0 +1,1 @@
+"""The English sweep: its scene and what counts as untranslated."""
