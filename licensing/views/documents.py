@@ -6,6 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from services.downloads import attachment_disposition
+
 from ..documents import notice_pdf
 from ..models import MaterialSubmission, Notice
 from ..permissions import material_visible
@@ -40,7 +42,7 @@ def notice_document(request: HttpRequest, pk: int) -> HttpResponse:
     english = request.GET.get("lang") == "en"
     if request.GET.get("format") == "pdf":
         response = HttpResponse(notice_pdf(notice, english=english), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{notice.number}.pdf"'
+        response["Content-Disposition"] = attachment_disposition(f"{notice.number}.pdf")
         return response
     return render(request, "licensing/notice.html", {"notice": notice, "content": notice.content,
                                                      "english": english})
