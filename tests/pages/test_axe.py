@@ -20,6 +20,9 @@ from django.test import Client
 from certificates.links import verify_path
 from certificates.models import Certificate
 from licensing import workflow
+from supervision.models import Inspection, InspectionPlan
+from tests.licensing.conftest import lab_data
+from tests.supervision.conftest import DRAW_DAY
 
 from .conftest import at
 
@@ -32,9 +35,24 @@ D = dt.date
 
 
 @pytest.fixture
-def scene(officers, applicant, file_application, issued):
-    """One applicant's cases in every state the pages show, and the officers who see them."""
-    certificate = Certificate.objects.get(application=issued(on=D(2026, 3, 2)))
+def scene(officers, applicant, file_application, issued, inspectors, manual_targets):
+    """One applicant's cases in every state the pages show, the officers who see them, and a drawn
+    random inspection plan with its inspections."""
+    # The licence is the applicant's own (its holder code is the applicant's), so the after-licence pages
+    # show it to them.
+    certificate = Certificate.objects.get(application=issued(
+        on=D(2026, 3, 2), data=lab_data(credit_code=applicant.credit_code, unit_name=applicant.name)))
+    supervisor = Client()
+    supervisor.force_login(officers["supervisor"].user)
+    with at(DRAW_DAY):
+        created = supervisor.post("/supervision/", {
+            "kind": "plan", "plan-year": 2026, "plan-title": "2026年实验动物许可抽查",
+            "plan-item": "lab-animal-licence-conditions", "plan-targets_count": 3, "plan-groups": 2,
+            "plan-group_size": 2})
+        assert created.status_code == 302, created.content.decode()[:2000]
+        plan = InspectionPlan.objects.get()
+        assert supervisor.post(f"/supervision/plans/{plan.pk}/draw/").status_code == 302
+    inspection = Inspection.objects.filter(plan=plan).select_related("leader__officer__user").first()
     draft = file_application(on=D(2026, 11, 20), submit=False)
     one_stop = file_application(on=D(2026, 11, 20), service="foreign-talent-one-stop", submit=False)
     submitted = file_application(on=D(2026, 11, 23))
@@ -49,8 +67,9 @@ def scene(officers, applicant, file_application, issued):
         workflow.application_pause(application=paused, actor=officers["reviewer"].user, kind="site_inspection",
                                    expected_days=5, reason="现场核查屏障设施")
     return {"certificate": certificate, "draft": draft, "one_stop": one_stop, "submitted": submitted,
-            "correcting": correcting,
-            "paused": paused, "applicant": applicant, "officers": officers}
+            "correcting": correcting, "plan": plan, "inspection": inspection,
+            "paused": paused, "applicant": applicant, "officers": officers,
+            "accounts": {"inspector": inspection.leader.officer.user}}
 
 
 def visits(scene) -> list[tuple[str, str | None, str]]:
@@ -65,7 +84,26 @@ def visits(scene) -> list[tuple[str, str | None, str]]:
                      ("supervisor-board", "supervisor", "/workbench/board/"),
                      ("supervisor-dashboard", "supervisor", "/dashboard/"),
                      ("403-applicant-on-workbench", "applicant", "/workbench/")]
-    public = [("home", None, "/"), ("guide", None, "/guide/"), ("guide-detail", None, "/guide/lab-animal-production/"),
+    issued_case = scene["certificate"].application
+    applicant_cases += [("applicant-new", "applicant", "/applications/new/"),
+                        ("applicant-check", "applicant", f"/applications/{scene['draft'].pk}/check/"),
+                        ("applicant-material", "applicant", f"/applications/{scene['draft'].pk}/materials/floor-plan/"),
+                        ("applicant-issued-case", "applicant", f"/applications/{issued_case.pk}/"),
+                        ("applicant-notifications", "applicant", "/notifications/"),
+                        ("applicant-licences", "applicant", "/licences/"),
+                        ("applicant-licence", "applicant", f"/licences/{scene['certificate'].pk}/"),
+                        ("applicant-rating", "applicant", f"/applications/{issued_case.pk}/rating/"),
+                        ("applicant-certificate", "applicant", f"/certificates/{scene['certificate'].pk}/")]
+    officer_pages += [("approver-queue", "approver", "/workbench/"),
+                      ("reviewer-aftercare-tasks", "reviewer", "/aftercare/tasks/"),
+                      ("supervisor-aftercare-board", "supervisor", "/aftercare/board/"),
+                      ("supervisor-supervision", "supervisor", "/supervision/"),
+                      ("supervisor-plan", "supervisor", f"/supervision/plans/{scene['plan'].pk}/"),
+                      ("inspector-inspections", "inspector", "/supervision/inspections/"),
+                      ("inspector-inspection", "inspector", f"/supervision/inspections/{scene['inspection'].pk}/")]
+    public = [("home", None, "/"), ("public-draws", None, "/inspection-draws/"),
+              ("public-draw", None, f"/inspection-draws/{scene['plan'].pk}/"),
+              ("guide", None, "/guide/"), ("guide-detail", None, "/guide/lab-animal-production/"),
               ("status", None, "/status/"), ("verify", None, "/verify/"),
               ("verify-valid", None, verify_path(cose=bytes(scene["certificate"].token))),
               ("register", None, "/register/"), ("404", None, "/no-such-page/"), ("login", None, "/accounts/login/")]
@@ -116,7 +154,8 @@ def test_every_main_page_passes_axe_with_wcag22_and_best_practice(scene, live_se
 
 
 def check_language(language: str, scene, base: str, browser, found: dict, checked: list) -> None:
-    accounts = {"applicant": scene["applicant"].user, **{k: v.user for k, v in scene["officers"].items()}}
+    accounts = {"applicant": scene["applicant"].user, **{k: v.user for k, v in scene["officers"].items()},
+                **scene["accounts"]}
 
     def check(page, name: str) -> None:
         assert page.locator("main#main").count() == 1, f"{name}: no main landmark"
@@ -143,7 +182,9 @@ def check_language(language: str, scene, base: str, browser, found: dict, checke
     for who, pages in by_who.items():
         context, page = context_for(who)
         for name, path in pages:
-            page.goto(base + path)
+            response = page.goto(base + path)
+            expected = 403 if name.startswith("403") else 404 if name == "404" else 200
+            assert response.status == expected, f"{name} {path}: {response.status}"
             check(page, name)
         if who == "applicant":
             # The details form with errors: a phone number that is not one.
