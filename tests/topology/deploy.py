@@ -259,7 +259,8 @@ class Topology:
         return "\n".join(f"--- {name}:\n{p.output()[-3000:]}" for name, p in self.processes.items())
 
 
-def topology_env(folder: Path, database_url: str, redis_server: RedisServer, port: int) -> dict:
+def topology_env(folder: Path, database_url: str, redis_server: RedisServer, port: int, *,
+                 redis_cache: bool = True) -> dict:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("PYTEST", "DJANGO_", "GUNICORN_", "CELERY_", "THROTTLE_", "TONGBAN_"))
            and k not in ("REDIS_URL", "DATABASE_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS")}
@@ -285,6 +286,8 @@ def topology_env(folder: Path, database_url: str, redis_server: RedisServer, por
         "PYTHONUNBUFFERED": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
     })
+    if not redis_cache:  # the recipe without REDIS_URL: the database cache (Redis stays the broker)
+        del env["REDIS_URL"]
     return env
 
 
@@ -314,8 +317,9 @@ class TopologyUnavailable(RuntimeError):
 
 
 @contextlib.contextmanager
-def started(folder: Path):
-    """The deployed topology in `folder`, stopped (by PID) and its database dropped on exit."""
+def started(folder: Path, *, redis_cache: bool = True):
+    """The deployed topology in `folder`, stopped (by PID) and its database dropped on exit. Without
+    `redis_cache`, the recipe runs without REDIS_URL (every worker shares the database cache)."""
     (folder / "var").mkdir(exist_ok=True)
     database = f"tongban_topology_{secrets.token_hex(4)}"
     try:
@@ -329,7 +333,7 @@ def started(folder: Path):
     try:
         redis_server.start()
         port = free_port()
-        topology.env = topology_env(folder, database_url, redis_server, port)
+        topology.env = topology_env(folder, database_url, redis_server, port, redis_cache=redis_cache)
         topology.url = f"http://127.0.0.1:{port}"
         _exported, commands = readme_recipe()
         for command in commands:
