@@ -47,14 +47,27 @@ OVERFLOW = """() => {
       lost.push(`${what}: ${el.textContent.trim().slice(0, 40)}`);
     }
   }
-  return {scroll: document.documentElement.scrollWidth, client: width, lost: lost.slice(0, 5)};
+  // For the message: the outermost elements wider than the viewport outside a scroll container.
+  const wide = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    const r = el.getBoundingClientRect();
+    if (r.right <= width + 1 || el.closest(".skip-link")) continue;
+    let inside = false;
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      const s = getComputedStyle(p);
+      if (s.overflowX === "auto" || s.overflowX === "scroll" || s.clip !== "auto") { inside = true; break; }
+    }
+    if (!inside) wide.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} right=${Math.round(r.right)}`);
+  }
+  return {scroll: document.documentElement.scrollWidth, client: width, lost: lost.slice(0, 5), wide: wide.slice(-5)};
 }"""
 
 
 def test_every_page_fits_a_phone_and_200_percent_zoom(scene, live_server, browser):  # noqa: F811
     SHOTS.mkdir(parents=True, exist_ok=True)
     base = live_server.url
-    accounts = {"applicant": scene["applicant"].user, **{k: v.user for k, v in scene["officers"].items()}}
+    accounts = {"applicant": scene["applicant"].user, **{k: v.user for k, v in scene["officers"].items()},
+                **scene["accounts"]}
     by_who: dict = {}
     for name, who, path in visits(scene):
         by_who.setdefault(who, []).append((name, path))
