@@ -112,7 +112,12 @@ def test_say_why_pages_in_both_languages(scene, live_server, browser):
         draft = scene["drafts"][language]
         assert filer.post(reverse("application-check", args=[draft.pk]), {"declaration": "on"}).status_code == 302
         context, page = open_as(client=filer)
-        visit(page, "receipt", reverse("application-submitted", args=[draft.pk]), ["#receipt", "#status-password"])
+        visit(page, "receipt", reverse("application-submitted", args=[draft.pk]),
+              ["#receipt", "#status-password", "[data-print]"])
+        page.emulate_media(media="print")  # printed, the receipt stands alone: no header, footer or buttons
+        assert page.locator("#status-password").is_visible() and not page.locator(".site-header").is_visible()
+        assert not page.locator(".steps").is_visible() and not page.locator("[data-print]").is_visible()
+        page.emulate_media(media="screen")
         visit(page, "applicant-case", reverse("application-detail", args=[scene["submitted"].pk]), [".next-step"])
         page.goto(base + reverse("application-submitted", args=[draft.pk]))
         assert page.locator("#status-password").count() == 0  # once only
