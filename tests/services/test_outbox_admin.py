@@ -95,3 +95,13 @@ def test_a_cases_failed_side_effects_are_on_its_payload_for_officers(file_applic
     assert sorted(j["task"] for j in jobs) == ["issue_certificate", "send_notification_email"]
     assert all(j["error"] == "ConnectionError: the post office is closed" for j in jobs)
     assert owner.get(f"/api/v1/applications/{app.pk}/").json()["failed_jobs"] == []
+
+
+def test_a_cases_failed_side_effects_are_on_the_officers_case_page(client, file_application, officers):  # noqa: F811
+    app = file_application()
+    failed_job(licensing_tasks.issue_certificate.task_name, application_id=app.pk, actor_id=None)
+    client.force_login(officers["intake"].user)
+    page = client.get(reverse("workbench-case", args=[app.pk])).content.decode()
+    assert 'id="failed-jobs"' in page and "the post office is closed" in page and f"尝试 {OUTBOX_MAX_ATTEMPTS} 次" in page
+    client.force_login(app.applicant.user)
+    assert "the post office is closed" not in client.get(reverse("application-detail", args=[app.pk])).content.decode()
