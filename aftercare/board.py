@@ -11,6 +11,7 @@ from django.db.models import DateField, ExpressionWrapper, F, Q
 
 from certificates.models import Certificate
 from licensing.constants import State
+from licensing.hooks import deadline_colour
 from licensing.models import Application
 from services.calendar import get_calendar
 
@@ -18,16 +19,10 @@ from .constants import PublicationKind, RectificationState, ReportState, Verific
 from .models import AnnualReport, DecisionPublication, RectificationTask, VerificationTask
 
 PUBLICATION_DAYS = 7   # working days from the decision to its publication
-WARNING_DAYS = 2       # yellow when this many working days or fewer remain (as the case clocks)
 LOOKBACK_DAYS = 400    # the publication check looks at decisions of about the last year
 
 
-def colour(due_on: dt.date | None, on: dt.date) -> str:
-    if due_on is None:
-        return "green"
-    if due_on < on:
-        return "red"
-    return "yellow" if get_calendar().working_days(on, due_on) <= WARNING_DAYS else "green"
+colour = deadline_colour  # the watched deadlines' colours, as licensing draws them
 
 
 @dataclass

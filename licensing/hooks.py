@@ -96,6 +96,18 @@ def commitment_barred(*, applicant, on: dt.date) -> str | None:
 
 
 _COLOUR_ORDER = {"red": 0, "yellow": 1, "green": 2}
+WARNING_DAYS = 2  # yellow when this many working days or fewer remain, as on the case clocks
+
+
+def deadline_colour(due_on: dt.date | None, on: dt.date) -> str:
+    """A watched deadline's colour on `on`: red once passed, yellow within WARNING_DAYS working days."""
+    from services.calendar import get_calendar
+
+    if due_on is None:
+        return "green"
+    if due_on < on:
+        return "red"
+    return "yellow" if get_calendar().working_days(on, due_on) <= WARNING_DAYS else "green"
 
 
 def _ordered(items: Iterable[WatchedDeadline]) -> list[WatchedDeadline]:

@@ -11,23 +11,15 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from licensing.hooks import WatchedDeadline
+from licensing.hooks import WatchedDeadline, deadline_colour
 from services.calendar import get_calendar
 
 from .constants import InspectionKind, InspectionStatus
 from .models import Inspection
 from .selectors import inspector_of, publication_late
 
-WARNING_DAYS = 2      # yellow when this many working days or fewer remain (as the case clocks)
 LOOKBACK_DAYS = 400   # late publications of about the last year stay on the board
-
-
-def colour(due_on: dt.date | None, on: dt.date) -> str:
-    if due_on is None:
-        return "green"
-    if due_on < on:
-        return "red"
-    return "yellow" if get_calendar().working_days(on, due_on) <= WARNING_DAYS else "green"
+colour = deadline_colour
 
 
 def _url(pk: int) -> str:
