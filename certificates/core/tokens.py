@@ -127,8 +127,8 @@ class TokenClaims:
 
     @classmethod
     def from_cbor_map(cls, claims: Any) -> TokenClaims:
-        """Strictly typed inverse of to_cbor_map; MalformedToken for anything else. Unknown extra claims
-        are ignored so optional ones can be added within format version 1."""
+        """Strictly typed inverse of to_cbor_map; MalformedToken for anything else. The values only: a
+        token's claim set and its encoding are held to the exact layout by _parse_exact."""
         # Messages are built only on failure: this runs on every verification.
         if not isinstance(claims, dict):
             raise MalformedToken("claims must be a map")
@@ -191,13 +191,119 @@ def encode_token(*, claims: TokenClaims, private_key: ec.EllipticCurvePrivateKey
     return sign1(payload=cbor2.dumps(claims_map), private_key=private_key, kid=kid)
 
 
-def _parse(data: bytes) -> tuple[Sign1, TokenClaims]:
+def _parse_generic(data: bytes) -> tuple[Sign1, TokenClaims]:
+    """The general decoder (cbor2): gives the precise reason when the exact layout does not match."""
     try:
         msg = parse_sign1(data)
         payload = cbor_decode_exact(msg.payload)
     except CoseFormatError as exc:
         raise MalformedToken(str(exc)) from exc
     return msg, TokenClaims.from_cbor_map(payload)
+
+
+# --- The exact layout encode_token writes ------------------------------------------------------------
+#
+# Every genuine token is cbor2.dumps of the same structures in the same order, with every length and
+# integer in its shortest form, so that one layout is accepted, on every verification, and anything
+# else (other claims, other order, a longer form of a head, indefinite lengths, a tag in its
+# two-byte form) is malformed. The envelope then has exactly one encoding: the signature covers only
+# the protected header and the payload, so without this a re-encoded envelope would be a second,
+# different byte string that verifies.
+
+_ENVELOPE_HEAD = b"\xd2\x84"  # tag 18, array(4)
+_PROTECTED_HEAD = b"\xa2\x01\x26\x04"  # map(2) {1: -7, 4: ...}
+_SIGNATURE_HEAD = b"\x58\x40"  # bstr(64)
+_CLAIM_LABELS = [CLAIM_ISS, CLAIM_IAT, CLAIM_NBF, CLAIM_EXP, CLAIM_CTI, CLAIM_TONGBAN]
+_PRIVATE_KEYS = ["v", "t", "no", "h", "id", "f", "u", "rv", "st"]
+_SHORTEST = (24, 0x100, 0x10000, 0x100000000)  # an argument of 1, 2, 4, 8 bytes is at least this
+
+
+class _Layout(Exception):
+    """The bytes differ from the exact layout (internal: turned into MalformedToken)."""
+
+
+def _arg(buf: bytes, pos: int, major: int) -> tuple[int, int]:
+    """(argument, next position) of the CBOR head at `pos`, which must be of `major` type, definite and
+    in its shortest form."""
+    initial = buf[pos]
+    if initial >> 5 != major:
+        raise _Layout
+    info = initial & 0x1F
+    if info < 24:
+        return info, pos + 1
+    if info > 27:
+        raise _Layout  # reserved, or an indefinite length
+    size = 1 << (info - 24)
+    end = pos + 1 + size
+    if end > len(buf):
+        raise _Layout
+    value = int.from_bytes(buf[pos + 1:end], "big")
+    if value < _SHORTEST[info - 24]:
+        raise _Layout
+    return value, end
+
+
+_kids: dict[bytes, bytes] = {}  # protected header bytes -> kid, for headers that matched the layout
+
+
+def _protected_kid(protected: bytes) -> bytes:
+    kid = _kids.get(protected)
+    if kid is None:
+        if protected[:4] != _PROTECTED_HEAD:
+            raise _Layout
+        length, pos = _arg(protected, 4, 2)
+        if not 1 <= length <= 32 or pos + length != len(protected):
+            raise _Layout
+        kid = protected[pos:]
+        if len(_kids) < 256:
+            _kids[protected] = kid
+    return kid
+
+
+def _parse_exact(data: bytes) -> tuple[Sign1, TokenClaims]:
+    """Sign1 and claims of a token in exactly the layout encode_token writes; _Layout otherwise."""
+    end = len(data)
+    if data[:2] != _ENVELOPE_HEAD or end < 70 or data[end - 66:end - 64] != _SIGNATURE_HEAD:
+        raise _Layout
+    length, pos = _arg(data, 2, 2)
+    protected = data[pos:pos + length]
+    pos += length
+    if len(protected) != length or data[pos:pos + 1] != b"\xa0":  # empty unprotected header
+        raise _Layout
+    length, pos = _arg(data, pos + 1, 2)
+    if pos + length != end - 66:
+        raise _Layout
+    kid = _protected_kid(protected)
+    payload = data[pos:end - 66]
+    # The payload: decoded by cbor2's C decoder, then required to be exactly the claims in the order
+    # encode_token writes them and to encode back to the same bytes (so every head was in its
+    # shortest, definite form and nothing trails); the values are checked by from_cbor_map.
+    claims = cbor2.loads(payload)
+    if type(claims) is not dict or list(claims) != _CLAIM_LABELS:
+        raise _Layout
+    private = claims[CLAIM_TONGBAN]
+    if type(private) is not dict or list(private) != _PRIVATE_KEYS or cbor2.dumps(claims) != payload:
+        raise _Layout
+    msg = Sign1(protected=protected, kid=kid, payload=payload, signature=data[end - 64:])
+    return msg, TokenClaims.from_cbor_map(claims)
+
+
+def _parse(data: bytes) -> tuple[Sign1, TokenClaims]:
+    """Structure and claims of a token, accepted only in the exact layout encode_token writes."""
+    if not isinstance(data, bytes):
+        if not isinstance(data, bytearray | memoryview):
+            raise MalformedToken("COSE message must be bytes")
+        data = bytes(data)
+    try:
+        return _parse_exact(data)
+    except MalformedToken:
+        raise
+    except Exception:  # noqa: BLE001 - _Layout, or whatever cbor2's decoder raises on hostile input
+        pass
+    # Not the layout: the general decoder names what is wrong; if it finds nothing, the bytes are
+    # still another encoding than the one Tongban writes.
+    _parse_generic(data)
+    raise MalformedToken("not in the exact layout of a Tongban token (non-canonical CBOR, or other claims)")
 
 
 def decode_unverified(cose_bytes: bytes) -> tuple[bytes, TokenClaims]:
