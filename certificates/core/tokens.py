@@ -214,6 +214,7 @@ _ENVELOPE_HEAD = b"\xd2\x84"  # tag 18, array(4)
 _PROTECTED_HEAD = b"\xa2\x01\x26\x04"  # map(2) {1: -7, 4: ...}
 _SIGNATURE_HEAD = b"\x58\x40"  # bstr(64)
 _CLAIM_LABELS = [CLAIM_ISS, CLAIM_IAT, CLAIM_NBF, CLAIM_EXP, CLAIM_CTI, CLAIM_TONGBAN]
+_LABEL_TYPES = [int] * len(_CLAIM_LABELS)
 _PRIVATE_KEYS = ["v", "t", "no", "h", "id", "f", "u", "rv", "st"]
 _SHORTEST = (24, 0x100, 0x10000, 0x100000000)  # an argument of 1, 2, 4, 8 bytes is at least this
 
@@ -279,7 +280,9 @@ def _parse_exact(data: bytes) -> tuple[Sign1, TokenClaims]:
     # encode_token writes them and to encode back to the same bytes (so every head was in its
     # shortest, definite form and nothing trails); the values are checked by from_cbor_map.
     claims = cbor2.loads(payload)
-    if type(claims) is not dict or list(claims) != _CLAIM_LABELS:
+    # The types as well as the values of the labels: true == 1 and 6.0 == 6 in Python, and they encode
+    # back to the same bytes.
+    if type(claims) is not dict or list(claims) != _CLAIM_LABELS or list(map(type, claims)) != _LABEL_TYPES:
         raise _Layout
     private = claims[CLAIM_TONGBAN]
     if type(private) is not dict or list(private) != _PRIVATE_KEYS or cbor2.dumps(claims) != payload:
