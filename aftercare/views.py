@@ -305,6 +305,7 @@ def supervisor_board(request: HttpRequest) -> HttpResponse:
     context.update({
         "officer": officer, "today": on, "year": year,
         "publication": board.publication_flags(authority_id=officer.authority_id, on=on),
+        "decisions": board.decision_publication_flags(authority_id=officer.authority_id, on=on),
         "satisfaction": ratings.satisfaction(authority_ids=supervised_authority_ids(officer=officer), on=on),
         "rates": reports.report_rates(year=year, authority_id=officer.authority_id),
         "missing": reports.reports_missing(year=year, authority_id=officer.authority_id)[:100],
