@@ -20,6 +20,41 @@ LOOKBACK_DAYS = 400    # status changes older than about a year were recorded by
 
 ENDING_ACTIONS = {"revoke": PublicationKind.REVOCATION, "cancel": PublicationKind.CANCELLATION,
                   "expire": PublicationKind.EXPIRY}
+# the statuses whose register row shows the ending decision's publication date
+ENDED_STATUSES = (CertificateStatus.REVOKED, CertificateStatus.CANCELLED, CertificateStatus.EXPIRED)
+
+
+def _announces_expiry(action: str, from_status: str) -> bool:
+    """Cancelling an expired licence is the expiry's announcement, not a decision of its own."""
+    return action == "cancel" and from_status == CertificateStatus.EXPIRED
+
+
+def publication_on_decision(*, certificate, event) -> None:
+    """A status-change hook: an officer's revocation or cancellation is published on the register the
+    moment it is decided, in the decision's own transaction, rather than at the next sweep. Expiries are
+    the sweep's own act and the sweep records them (the same day, see publications_record)."""
+    kind = ENDING_ACTIONS.get(event.action)
+    if kind is None or kind == PublicationKind.EXPIRY or _announces_expiry(event.action, event.from_status):
+        return
+    decided_on = timezone.localdate(event.at)
+    DecisionPublication.objects.create(event=event, certificate_id=certificate.pk,
+                                       authority_id=certificate.authority_id, kind=kind, decided_on=decided_on,
+                                       due_on=publication_due(decided_on), published_on=decided_on)
+
+
+def register_publication_dates(rows) -> dict[int, dict]:
+    """A register row extension: {certificate_id: {"status_published_on": date or None}} for the rows of
+    revoked, cancelled or expired licences, the latest ending decision's publication date, in one query
+    (none when the page has no such row)."""
+    ended = [row.pk for row in rows if row.status in ENDED_STATUSES]
+    if not ended:
+        return {}
+    found: dict[int, dict] = {}
+    for certificate_id, published_on in (DecisionPublication.objects.filter(certificate_id__in=ended)
+                                         .order_by("certificate_id", "-decided_on", "-id")
+                                         .values_list("certificate_id", "published_on")):
+        found.setdefault(certificate_id, {"status_published_on": published_on})
+    return found
 
 
 def publications_record(*, on: dt.date) -> dict:

@@ -31,6 +31,7 @@ from .core import keys as core_keys
 from .core.pades import sign_pdf
 from .core.pdf import CertificatePdfData, render_certificate_pdf
 from .core.statuslist import MIN_SIZE, random_free_index
+from .hooks import status_changed
 from .links import verify_url
 from .models import Certificate, CertificateEvent, SerialCounter, SigningKey
 
@@ -211,9 +212,9 @@ def _used_indexes(key: SigningKey) -> set[int]:
 
 
 def _event(certificate: Certificate, actor, action: str, before: str, *, reason: str = "", legal_basis: str = ""):
-    CertificateEvent.objects.create(certificate=certificate, at=timezone.now(), actor=actor, action=action,
-                                    from_status=before, to_status=certificate.status, reason=reason,
-                                    legal_basis=legal_basis)
+    return CertificateEvent.objects.create(certificate=certificate, at=timezone.now(), actor=actor, action=action,
+                                           from_status=before, to_status=certificate.status, reason=reason,
+                                           legal_basis=legal_basis)
 
 
 def _epoch(day: dt.date, end: bool = False) -> int:
@@ -332,7 +333,8 @@ def certificate_set_status(*, certificate: Certificate, actor, status: str, acti
     certificate.status_changed_at = timezone.now()
     certificate.status_reason = reason
     certificate.save(update_fields=["status", "status_changed_at", "status_reason"])
-    _event(certificate, actor, action, before, reason=reason, legal_basis=legal_basis)
+    status_changed(certificate=certificate, event=_event(certificate, actor, action, before, reason=reason,
+                                                         legal_basis=legal_basis))
     key = f"tongban:certificate:{certificate.cti}"  # verification.record_cache_key
     transaction.on_commit(lambda: cache.delete(key))
     return certificate

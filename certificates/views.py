@@ -16,6 +16,7 @@ from licensing.permissions import officer_roles
 
 from . import services
 from .constants import VERDICT_TEXT
+from .hooks import register_row_extras
 from .keys import public_key, publisher_key_init
 from .links import verify_path, verify_url
 from .models import Certificate, SigningKey
@@ -57,7 +58,10 @@ def register(request: HttpRequest) -> HttpResponse:
     """Granted lab animal licences, public by Art. 40 (work permits are personal and not listed)."""
     query = request.GET.get("q", "").strip()
     page = Paginator(public_register(query=query), 30).get_page(request.GET.get("page"))
-    return render(request, "certificates/register.html", {"page": page, "query": query})
+    certificates = list(page.object_list)
+    extras = register_row_extras(certificates, {"status_published_on": None})
+    rows = [(certificate, extras[certificate.pk]) for certificate in certificates]
+    return render(request, "certificates/register.html", {"page": page, "rows": rows, "query": query})
 
 
 def _cached(request: HttpRequest, body: bytes, content_type: str) -> HttpResponse:

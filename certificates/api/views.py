@@ -25,6 +25,7 @@ from services.downloads import attachment_disposition
 from services.parsers import SafeJSONParser, UnsafeJSON, loads_strict
 
 from .. import services
+from ..hooks import register_row_extras
 from ..models import Certificate
 from ..pdfcheck import verify_pdf
 from ..ratelimit import FixedWindowThrottle, allow, parse_rate
@@ -155,18 +156,23 @@ class RegisterView(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("q", str, description="number, holder name or credit code")],
                    responses={200: inline_serializer("RegisterEntry", PUBLIC_CERTIFICATE_FIELDS | {
-                       "published_on": serializers.DateField(allow_null=True)}, many=True)},
+                       "published_on": serializers.DateField(allow_null=True),
+                       # the publication date of the decision that ended the licence (revoked, cancelled,
+                       # expired); null for a licence in force or one whose decision is not published
+                       "status_published_on": serializers.DateField(allow_null=True)}, many=True)},
                    summary="Public register of granted lab animal licences (Art. 40)")
     def get(self, request: Request) -> Response:
         certificates = public_register(query=request.query_params.get("q", "").strip())
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(certificates, request, view=self)
         today = timezone.localdate()
+        extras = register_row_extras(page, {"status_published_on": None})
         rows = []
         for certificate in page:
             row = public_fields(certificate)
             row["status"] = "expired" if certificate.status == "valid" and today > certificate.valid_to else \
                 certificate.status
             row["published_on"] = certificate.published_on
+            row.update(extras[certificate.pk])
             rows.append(row)
         return paginator.get_paginated_response(rows)
