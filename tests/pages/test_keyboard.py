@@ -3,11 +3,14 @@ the correction, an officer's accept → recommend → approve and a certificate 
 Tab stop the focus is visible (the :focus-visible outline is drawn), the skip link is the first stop
 and moves the focus to <main>, a whole page can be tabbed through and back (no keyboard trap), and a
 failed submit puts the focus on the error summary. Typing a URL into the address bar is keyboard use
-too, so page.goto opens pages; the accounts log in by session cookie (the login form is tested apart)."""
+too, so page.goto opens pages. The filing is done from the login form to the receipt: the details typed
+and chosen with the arrow keys, every material uploaded through the file chooser opened with Space (the
+system's dialog), the commitments signed, the declaration ticked; the other accounts log in by cookie."""
 
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -19,16 +22,20 @@ from certificates.models import Certificate
 from licensing import workflow
 from licensing.constants import State
 from licensing.models import Application
-from tests.licensing.conftest import PDF_BYTES
+from services.models import MaterialMode
+from tests.licensing.conftest import PDF_BYTES, lab_data
 
 from .test_axe import login_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 MAX_STOPS = 150
+PASSWORD = "pass-word-123"  # tests.factories.UserFactory's
 
 # The focused element, whether the browser draws its focus (an outline of at least 2 px, or a ring
-# drawn with box-shadow from the :focus-visible rule) and a short description for messages.
+# drawn with box-shadow from the :focus-visible rule) and a short description for messages. A date
+# field's last Tab stop is Chromium's own calendar button inside the field: there the field matches
+# neither :focus nor :focus-visible (the page's ring cannot be drawn) and the browser rings the button.
 FOCUS = """() => {
   const el = document.activeElement;
   if (!el || el === document.body) return {tag: "body", visible: false, text: "", href: ""};
@@ -37,7 +44,8 @@ FOCUS = """() => {
   const rect = el.getBoundingClientRect();
   return {tag: el.tagName.toLowerCase(), id: el.id, name: el.getAttribute("name") || "",
           text: (el.innerText || el.value || "").trim().slice(0, 30), focusVisible: el.matches(":focus-visible"),
-          visible: outline && rect.width > 0 && rect.height > 0, href: el.getAttribute("href") || ""};
+          visible: outline && rect.width > 0 && rect.height > 0, href: el.getAttribute("href") || "",
+          picker: el.type === "date" && !el.matches(":focus-visible")};
 }"""
 
 
@@ -51,7 +59,7 @@ def tab_to(page, selector: str, *, back: bool = False) -> dict:
         page.keyboard.press("Shift+Tab" if back else "Tab")
         now = focused(page)
         if now["tag"] != "body":
-            assert now["visible"], f"focus not visible on {now} ({page.url})"
+            assert now["visible"] or now["picker"], f"focus not visible on {now} ({page.url})"
         if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
             return now
     raise AssertionError(f"{selector} not reached by keyboard on {page.url}")
@@ -60,6 +68,49 @@ def tab_to(page, selector: str, *, back: bool = False) -> dict:
 def press_and_wait(page, key: str = "Enter") -> None:
     with page.expect_navigation():
         page.keyboard.press(key)
+
+
+def path(page) -> str:
+    return urlsplit(page.url).path
+
+
+def type_into(page, selector: str, text: str) -> None:
+    """Tab to a text field, select what it holds (a draft may be prefilled) and type over it."""
+    tab_to(page, selector)
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+    assert page.input_value(selector) == text, (selector, page.input_value(selector))
+
+
+def choose(page, selector: str, value: str) -> None:
+    """Tab to a closed <select> and move through its options with the arrow keys until `value`."""
+    tab_to(page, selector)
+    options = page.eval_on_selector(selector, "s => [...s.options].map(o => o.value)")
+    assert value in options, (selector, value, options)
+    page.keyboard.press("Home")
+    for _ in range(options.index(value)):
+        page.keyboard.press("ArrowDown")
+    assert page.input_value(selector) == value, (selector, page.input_value(selector))
+
+
+def type_date(page, selector: str, day: dt.date) -> None:
+    """Tab into an <input type=date> and type the date segment by segment. The segments' order follows
+    the browser's own language, not the page's (Chromium in English: month, day, year), so each order
+    is tried: typing into a segment that holds a value replaces it, and Shift+Tab, Tab starts again."""
+    year, month, date = f"{day.year:04d}", f"{day.month:02d}", f"{day.day:02d}"
+    orders = ((month, date, year), (year, "ArrowRight", month, date), (date, month, year))
+    tab_to(page, selector)
+    for keys in orders:
+        for key in keys:
+            page.keyboard.press(key) if key == "ArrowRight" else page.keyboard.type(key)
+        if page.input_value(selector) == day.isoformat():
+            return
+        for _ in range(4):  # back out of the field, whichever segment holds the focus, and in again
+            page.keyboard.press("Shift+Tab")
+            if not page.evaluate("s => document.activeElement.matches(s)", selector):
+                break
+        tab_to(page, selector)
+    raise AssertionError(f"{selector}: {page.input_value(selector)!r}, not {day} typed")
 
 
 def new_page(browser, base: str, user=None, language: str = "zh-hans"):
@@ -118,10 +169,18 @@ def test_keyboard_only_filing_correction_review_and_verification(scene, live_ser
     base = live_server.url
     applicant = scene["applicant"]
 
-    # --- the lab animal filing: choose the service, create the draft; check and submit a filled draft.
-    page = new_page(browser, base, applicant.user)
-    page.goto(f"{base}/applications/new/")
+    # --- the lab animal filing, end to end: log in through the form, choose the service, fill the
+    # details, upload every material through the file chooser, sign the commitments, declare and submit.
+    page = new_page(browser, base)
+    page.goto(f"{base}/applications/new/")  # not logged in: the login form, which comes back here
+    assert path(page) == "/accounts/login/", page.url
     skip_link_first(page)
+    tab_to(page, "#id_username")
+    page.keyboard.type(applicant.user.username)
+    tab_to(page, "#id_password")
+    page.keyboard.type(PASSWORD)
+    press_and_wait(page)
+    assert path(page) == "/applications/new/", page.url  # the fragment (#main) survives the redirect
     tab_to(page, "input[name=service]")
     for _ in range(20):
         if page.evaluate("document.activeElement.id") == "service-lab-animal-production":
@@ -131,25 +190,74 @@ def test_keyboard_only_filing_correction_review_and_verification(scene, live_ser
         page.keyboard.press("Space")  # the group's first radio, reached by Tab, is focused but not chosen
     assert page.is_checked("#service-lab-animal-production")
     tab_to(page, "button.button")
-    before = Application.objects.filter(applicant=applicant).count()
+    before = set(Application.objects.filter(applicant=applicant).values_list("pk", flat=True))
     press_and_wait(page)
-    assert Application.objects.filter(applicant=applicant).count() == before + 1, page.inner_text("main")
-
-    ready = scene["ready"]
-    page.goto(f"{base}/applications/{ready.pk}/")
+    (draft,) = Application.objects.filter(applicant=applicant).exclude(pk__in=before)
+    assert path(page) == f"/applications/{draft.pk}/", page.url
     no_trap(page)
-    page.goto(f"{base}/applications/{ready.pk}/")
-    tab_to(page, f'a[href$="/applications/{ready.pk}/check/"]')
+
+    tab_to(page, f'a[href$="/applications/{draft.pk}/details/"]')
     press_and_wait(page)
-    tab_to(page, "main form input[type=checkbox]")
-    page.keyboard.press("Space")  # the declaration
+    data = lab_data()
+    for name in ("unit_name", "credit_code", "legal_representative"):
+        type_into(page, f"#id_{name}", data[name])
+    choose(page, "#id_city", data["city"])
+    for name in ("facility_address", "contact_name", "contact_phone"):
+        type_into(page, f"#id_{name}", data[name])
+    (row,) = data["scope"]
+    choose(page, "#id_scope_0_environment", row["environment"])
+    for species in row["species"]:
+        tab_to(page, f"input[name=scope_0_species][value={species}]")
+        page.keyboard.press("Space")
+    assert page.locator("input[name=scope_0_species]:checked").count() == len(row["species"])
+    tab_to(page, "button[name=next][value=tasks]")
+    press_and_wait(page)
+    assert path(page) == f"/applications/{draft.pk}/", page.inner_text("main")
+    draft.refresh_from_db()
+    assert draft.data["scope"] == data["scope"] and draft.data["city"] == data["city"], draft.data
+    assert all(draft.data[k] == data[k] for k in data if k != "scope"), draft.data
+
+    to_do = [m for m in draft.service_type.materials.all() if m.accepts_upload and m.required]
+    assert {m.mode for m in to_do} == {MaterialMode.UPLOAD, MaterialMode.COMMITMENT}, to_do
+    for number, material in enumerate(to_do):
+        tab_to(page, f'main a[href$="/applications/{draft.pk}/materials/{material.code}/"]')
+        press_and_wait(page)
+        if material.mode == MaterialMode.COMMITMENT:
+            tab_to(page, "main form:has(input[name=action][value=sign]) button")
+        else:
+            tab_to(page, "input[type=file]")
+            with page.expect_file_chooser() as chooser:
+                page.keyboard.press("Space")
+            # a different file for each material (the same one twice would ask for a confirmation)
+            chooser.value.set_files(files=[{"name": f"{material.code}.pdf", "mimeType": "application/pdf",
+                                            "buffer": PDF_BYTES + f"\n% material {number}\n".encode()}])
+            if material.max_age_days:
+                type_date(page, "#id_document_date", timezone.localdate())
+            tab_to(page, "main form:has(input[name=action][value=upload]) button")
+        press_and_wait(page)
+        assert path(page) == f"/applications/{draft.pk}/", f"{material.code}: {page.inner_text('main')}"
+        assert page.locator(".notice-success").count() == 1, f"{material.code}: {page.inner_text('main')}"
+    kinds = dict(draft.submissions.values_list("material__code", "kind"))  # the newest of each material
+    assert all(kinds.get(m.code) == ("commitment" if m.mode == MaterialMode.COMMITMENT else "upload")
+               for m in to_do), kinds
+
+    tab_to(page, f'a[href$="/applications/{draft.pk}/check/"]')
+    press_and_wait(page)
+    tab_to(page, "#id_declaration")
+    page.keyboard.press("Space")
+    assert page.is_checked("#id_declaration")
     tab_to(page, "main form button.button")
     press_and_wait(page)
-    ready.refresh_from_db()
-    assert ready.state == State.SUBMITTED, page.inner_text("main")
+    draft.refresh_from_db()
+    assert draft.state == State.SUBMITTED, page.inner_text("main")
+    assert path(page) == f"/applications/{draft.pk}/submitted/", page.url
+    assert draft.case_number in page.inner_text("#receipt") or draft.case_number in page.inner_text("main")
+    assert page.locator("#status-password").inner_text().strip(), page.inner_text("main")
+    page.context.close()
 
     # --- the correction: upload the floor plan again through the file chooser, then resubmit.
     correcting = scene["correcting"]
+    page = new_page(browser, base, applicant.user)
     page.goto(f"{base}/applications/{correcting.pk}/")
     tab_to(page, "section.correction a[href*='/materials/floor-plan/']")
     press_and_wait(page)
