@@ -278,7 +278,7 @@ def _parse_exact(data: bytes) -> tuple[Sign1, TokenClaims]:
     payload = data[pos:end - 66]
     # The payload: decoded by cbor2's C decoder, then required to be exactly the claims in the order
     # encode_token writes them and to encode back to the same bytes (so every head was in its
-    # shortest, definite form and nothing trails); the values are checked by from_cbor_map.
+    # shortest, definite form and nothing trails).
     claims = cbor2.loads(payload)
     # The types as well as the values of the labels: true == 1 and 6.0 == 6 in Python, and they encode
     # back to the same bytes.
@@ -287,8 +287,28 @@ def _parse_exact(data: bytes) -> tuple[Sign1, TokenClaims]:
     private = claims[CLAIM_TONGBAN]
     if type(private) is not dict or list(private) != _PRIVATE_KEYS or cbor2.dumps(claims) != payload:
         raise _Layout
+    # The checks of from_cbor_map, on the labels known to be there; any failure goes to _parse_generic,
+    # which names it.
+    iss, iat, nbf, exp, cti = (claims[CLAIM_ISS], claims[CLAIM_IAT], claims[CLAIM_NBF], claims[CLAIM_EXP],
+                               claims[CLAIM_CTI])
+    kind, number, name, code = private["t"], private["no"], private["h"], private["id"]
+    day_from, day_to, revision, index = private["f"], private["u"], private["rv"], private["st"]
+    if not (
+        type(iss) is str and type(kind) is str and type(number) is str and type(name) is str and type(code) is str
+        and type(cti) is bytes and len(cti) == CTI_LENGTH
+        and type(iat) is int and type(nbf) is int and type(exp) is int
+        and 0 <= iat <= _MAX_SECONDS and 0 <= nbf <= _MAX_SECONDS and 0 <= exp <= _MAX_SECONDS
+        and type(private["v"]) is int and private["v"] == FORMAT_VERSION
+        and type(day_from) is int and type(day_to) is int and 0 <= day_from <= _MAX_DAY and 0 <= day_to <= _MAX_DAY
+        and type(revision) is int and type(index) is int and 0 <= revision <= 2**32 and 0 <= index <= 2**32
+    ):
+        raise _Layout
     msg = Sign1(protected=protected, kid=kid, payload=payload, signature=data[end - 64:])
-    return msg, TokenClaims.from_cbor_map(claims)
+    return msg, TokenClaims(
+        iss=iss, iat=iat, nbf=nbf, exp=exp, cti=cti, kind=kind, number=number, holder_name=name, holder_code=code,
+        valid_from=_EPOCH + timedelta(days=day_from), valid_to=_EPOCH + timedelta(days=day_to),
+        revision=revision, status_index=index,
+    )
 
 
 def _parse(data: bytes) -> tuple[Sign1, TokenClaims]:
