@@ -36,31 +36,32 @@ PASSWORD = "pass-word-123"  # tests.factories.UserFactory's
 # drawn with box-shadow from the :focus-visible rule) and a short description for messages. A date
 # field's last Tab stop is Chromium's own calendar button inside the field: there the field matches
 # neither :focus nor :focus-visible (the page's ring cannot be drawn) and the browser rings the button.
-FOCUS = """() => {
+FOCUS = """(selector) => {
   const el = document.activeElement;
-  if (!el || el === document.body) return {tag: "body", visible: false, text: "", href: ""};
+  if (!el || el === document.body) return {tag: "body", visible: false, text: "", href: "", on: false};
   const s = getComputedStyle(el);
   const outline = s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2;
   const rect = el.getBoundingClientRect();
   return {tag: el.tagName.toLowerCase(), id: el.id, name: el.getAttribute("name") || "",
           text: (el.innerText || el.value || "").trim().slice(0, 30), focusVisible: el.matches(":focus-visible"),
           visible: outline && rect.width > 0 && rect.height > 0, href: el.getAttribute("href") || "",
-          picker: el.type === "date" && !el.matches(":focus-visible")};
+          picker: el.type === "date" && !el.matches(":focus-visible"), on: !!selector && el.matches(selector)};
 }"""
 
 
-def focused(page) -> dict:
-    return page.evaluate(FOCUS)
+def focused(page, selector: str = "") -> dict:
+    """The focused element; `on`: whether it matches `selector`."""
+    return page.evaluate(FOCUS, selector)
 
 
 def tab_to(page, selector: str, *, back: bool = False) -> dict:
     """Press Tab (or Shift+Tab) until the focus is on `selector`; every stop on the way shows its focus."""
     for _ in range(MAX_STOPS):
         page.keyboard.press("Shift+Tab" if back else "Tab")
-        now = focused(page)
+        now = focused(page, selector)
         if now["tag"] != "body":
             assert now["visible"] or now["picker"], f"focus not visible on {now} ({page.url})"
-        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+        if now.pop("on"):
             return now
     raise AssertionError(f"{selector} not reached by keyboard on {page.url}")
 
