@@ -157,12 +157,11 @@ def no_trap(page) -> None:
 def scene(officers, applicant, file_application, issued):
     today = timezone.localdate()
     certificate = Certificate.objects.get(application=issued(on=dt.date(2026, 3, 2)))
-    ready = file_application(on=today, submit=False)  # materials and details filled: to check and submit
     correcting = file_application(on=today)
     workflow.application_request_correction(application=correcting, actor=officers["intake"].user, items=[
         {"material": "floor-plan", "reason": "平面图未标明动物流向"}])
     to_review = file_application(on=today)
-    return {"certificate": certificate, "ready": ready, "correcting": correcting, "to_review": to_review,
+    return {"certificate": certificate, "correcting": correcting, "to_review": to_review,
             "applicant": applicant, "officers": officers}
 
 
@@ -311,11 +310,11 @@ def test_keyboard_only_filing_correction_review_and_verification(scene, live_ser
     page.context.close()
 
 
-def test_a_failed_submit_puts_the_focus_on_the_error_summary(scene, live_server, browser):
+def test_a_failed_submit_puts_the_focus_on_the_error_summary(scene, live_server, browser, file_application):
     """The details form with a phone number that is not one, submitted with Enter: the page that comes
     back has its focus on the error summary, and the summary's first link leads to the field."""
     base = live_server.url
-    draft = scene["ready"]
+    draft = file_application(on=timezone.localdate(), submit=False)
     page = new_page(browser, base, scene["applicant"].user)
     page.goto(f"{base}/applications/{draft.pk}/details/")
     tab_to(page, "#id_contact_phone")
