@@ -120,7 +120,7 @@ def new_page(browser, base: str, user=None, language: str = "zh-hans"):
     if user is not None:
         login_cookie(context, base, user)
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(30_000)  # a loaded 2-core CI machine
     return page
 
 
@@ -226,7 +226,7 @@ def test_keyboard_only_filing_correction_review_and_verification(scene, live_ser
             tab_to(page, "main form:has(input[name=action][value=sign]) button")
         else:
             tab_to(page, "input[type=file]")
-            with page.expect_file_chooser() as chooser:
+            with page.expect_file_chooser(timeout=45_000) as chooser:
                 page.keyboard.press("Space")
             # a different file for each material (the same one twice would ask for a confirmation)
             chooser.value.set_files(files=[{"name": f"{material.code}.pdf", "mimeType": "application/pdf",
@@ -262,7 +262,7 @@ def test_keyboard_only_filing_correction_review_and_verification(scene, live_ser
     tab_to(page, "section.correction a[href*='/materials/floor-plan/']")
     press_and_wait(page)
     tab_to(page, "input[type=file]")
-    with page.expect_file_chooser() as chooser:
+    with page.expect_file_chooser(timeout=45_000) as chooser:
         page.keyboard.press("Space")
     chooser.value.set_files(files=[{"name": "floor-plan.pdf", "mimeType": "application/pdf",
                                     "buffer": PDF_BYTES + b"\n% redrawn with the animal flow\n"}])
