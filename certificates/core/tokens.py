@@ -47,6 +47,8 @@ MAX_DIGITS = 3000
 
 _EPOCH = date(1970, 1, 1)
 _MAX_DAY = (date(9999, 12, 31) - _EPOCH).days
+_EPOCH_ORDINAL = _EPOCH.toordinal()
+_from_ordinal = date.fromordinal  # a day number to a date without a timedelta
 _MAX_SECONDS = 253_402_300_799  # 9999-12-31T23:59:59Z
 _DIGITS = re.compile(r"[1-9][0-9]*")
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?")
@@ -306,7 +308,7 @@ def _parse_exact(data: bytes) -> tuple[Sign1, TokenClaims]:
     msg = Sign1(protected=protected, kid=kid, payload=payload, signature=data[end - 64:])
     return msg, TokenClaims(
         iss=iss, iat=iat, nbf=nbf, exp=exp, cti=cti, kind=kind, number=number, holder_name=name, holder_code=code,
-        valid_from=_EPOCH + timedelta(days=day_from), valid_to=_EPOCH + timedelta(days=day_to),
+        valid_from=_from_ordinal(_EPOCH_ORDINAL + day_from), valid_to=_from_ordinal(_EPOCH_ORDINAL + day_to),
         revision=revision, status_index=index,
     )
 
