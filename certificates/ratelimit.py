@@ -14,8 +14,8 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 
-from config.cache import UNREACHABLE
 from services.accounts import client_address
+from services.cache_errors import UNREACHABLE
 
 PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
 

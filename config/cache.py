@@ -10,9 +10,6 @@ import pickle
 import threading
 import time
 
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-
 from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.cache.backends.db import DatabaseCache
@@ -20,9 +17,11 @@ from django.core.cache.backends.redis import RedisCache
 from django.db import connections, models, router, transaction
 from django.utils.timezone import now as tz_now
 
+import services.cache_errors
+
 logger = logging.getLogger(__name__)
 
-UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+UNREACHABLE = services.cache_errors.UNREACHABLE
 
 
 class AtomicDatabaseCache(DatabaseCache):
