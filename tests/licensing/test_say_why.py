@@ -102,7 +102,7 @@ def test_the_receipt_prints_the_password_once_and_the_status_page_says_where_it_
         assert response.status_code == 302, response.content.decode()[:2000]
         first = client.get(reverse("application-submitted", args=[app.pk])).content.decode()
         again = client.get(reverse("application-submitted", args=[app.pk])).content.decode()
-    receipt = re.search(r'<section class="panel password-panel receipt" id="receipt".*?</section>', first,
+    receipt = re.search(r'<section class="panel password-panel receipt[^"]*" id="receipt".*?</section>', first,
                         re.S).group(0)
     password = re.search(r'id="status-password">(\d{8})<', receipt).group(1)
     assert app.case_number in receipt and "2025-09-26" in receipt and "打印" in receipt
