@@ -29,6 +29,17 @@ def _fresh_calendar_cache():
     reset_trusted_keys()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language: a request answered in English leaves English
+    active in the thread (LocaleMiddleware activates it and nothing deactivates it after the test)."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def catalog(db):
     """The published catalog and the bundled official calendar (2004–2026)."""
