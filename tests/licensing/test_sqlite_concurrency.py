@@ -102,7 +102,7 @@ def test_sqlite_connections_start_write_transactions_immediately_and_wait_for_th
 def test_the_sqlite_options_apply_to_sqlite_urls_only():
     from config.settings.base import database_from_url
 
-    sqlite = database_from_url("sqlite:////tmp/tongban.sqlite3")
+    sqlite = database_from_url("sqlite:///var/tongban.sqlite3")
     assert sqlite["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
     memory = database_from_url("sqlite:///:memory:")
     assert memory["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
