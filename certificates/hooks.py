@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from django.core.exceptions import ImproperlyConfigured
+from services.hooks import register_once
 
 # extension(rows) → {certificate_id: {field: value}} for a page of register rows, in one query.
 RowExtension = Callable[[Sequence], dict[int, dict]]
@@ -17,19 +17,12 @@ register_row_extensions: list[RowExtension] = []
 status_change_hooks: list[StatusChangeHook] = []
 
 
-def _register(registry: list, hook: Callable) -> Callable:
-    if hook in registry:
-        raise ImproperlyConfigured(f"{hook!r} is registered twice.")
-    registry.append(hook)
-    return hook
-
-
 def register_row_extension(extension: RowExtension) -> RowExtension:
-    return _register(register_row_extensions, extension)
+    return register_once(register_row_extensions, extension)
 
 
 def register_status_change_hook(hook: StatusChangeHook) -> StatusChangeHook:
-    return _register(status_change_hooks, hook)
+    return register_once(status_change_hooks, hook)
 
 
 def register_row_extras(rows: Sequence, defaults: dict) -> dict[int, dict]:

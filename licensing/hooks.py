@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ImproperlyConfigured
+from services.hooks import register_once
 
 # hook(*, application) → None, called inside the approving transaction (also for a deemed renewal).
 ApprovalHook = Callable[..., None]
@@ -54,31 +54,24 @@ queue_sources: list[QueueSource] = []
 case_panel_sources: list[CasePanelSource] = []
 
 
-def _register(registry: list, hook: Callable) -> Callable:
-    if hook in registry:
-        raise ImproperlyConfigured(f"{hook!r} is registered twice.")
-    registry.append(hook)
-    return hook
-
-
 def register_approval_hook(hook: ApprovalHook) -> ApprovalHook:
-    return _register(approval_hooks, hook)
+    return register_once(approval_hooks, hook)
 
 
 def register_commitment_bar(bar: CommitmentBar) -> CommitmentBar:
-    return _register(commitment_bars, bar)
+    return register_once(commitment_bars, bar)
 
 
 def register_board_source(source: BoardSource) -> BoardSource:
-    return _register(board_sources, source)
+    return register_once(board_sources, source)
 
 
 def register_queue_source(source: QueueSource) -> QueueSource:
-    return _register(queue_sources, source)
+    return register_once(queue_sources, source)
 
 
 def register_case_panel(source: CasePanelSource) -> CasePanelSource:
-    return _register(case_panel_sources, source)
+    return register_once(case_panel_sources, source)
 
 
 def after_approval(*, application) -> None:
