@@ -1,11 +1,19 @@
 """Rate limits for the public verification endpoints: a fixed window per client address (behind a
 trusted proxy, the address it forwarded: `services.accounts.client_address`), counted
 with one atomic increment, one round trip to Redis (DRF's sliding-window throttle re-reads and
-rewrites the whole request history on every call, which grows with the allowed rate)."""
+rewrites the whole request history on every call, which grows with the allowed rate).
+
+The same round trip reads the certificate status version (`STATUS_VERSION_KEY`), which
+`publish_status_change` replaces after every committed status change: a worker keeps the statuses
+it verified in memory while that version holds (certificates.verification), so a verification on a
+hot path costs this one round trip and no database query."""
 
 from __future__ import annotations
 
+import logging
+import secrets
 import time
+from dataclasses import dataclass
 
 from rest_framework.throttling import BaseThrottle
 
@@ -16,6 +24,8 @@ from django.http import HttpRequest
 
 from services.accounts import client_address
 from services.cache_errors import UNREACHABLE
+
+logger = logging.getLogger(__name__)
 
 PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
 
@@ -31,35 +41,86 @@ def _redis(backend) -> RedisCache | None:
     return None
 
 
-# The window's counter incremented, and given its expiry when this request created it: one command,
-# so one round trip, and atomic (Redis runs a script alone).
+# The window's counter incremented (given its expiry when this request created it) and the status
+# version read: one command, so one round trip, and atomic (Redis runs a script alone).
 _COUNT_SCRIPT = """
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return count
+return {count, redis.call('GET', KEYS[2]) or ''}
 """
+STATUS_VERSION_KEY = "tongban:certificate-status-version"
 
 
-def count(key: str, window: int) -> int:
-    """This window's count for `key`, this request included. On Redis one round trip (Django's incr
-    asks EXISTS first, and a window's first request needed an ADD besides). Elsewhere (the database
-    cache while Redis is away, the per-process cache of development) the cache's atomic incr."""
+@dataclass(frozen=True)
+class Admission:
+    allowed: bool
+    # The status version Redis holds, read in the counting round trip; None when the count was not
+    # made on Redis (no Redis, or it is unreachable): then no status may come from memory.
+    status_version: bytes | None = None
+
+
+def _script(redis_cache: RedisCache):
+    """The counting script on a client kept with the cache (Django builds a new client object for
+    every call, a tenth of a verification's time); it runs by its SHA, loaded on first use."""
+    script = redis_cache.__dict__.get("_tongban_count_script")
+    if script is None:
+        script = redis_cache._cache.get_client(write=True).register_script(_COUNT_SCRIPT)
+        redis_cache.__dict__["_tongban_count_script"] = script
+    return script
+
+
+def count(key: str, window: int) -> tuple[int, bytes | None]:
+    """This window's count for `key`, this request included, and the status version (None when not
+    counted on Redis). On Redis one round trip (Django's incr asks EXISTS first, and a window's first
+    request needed an ADD besides). Elsewhere (the database cache while Redis is away, the
+    per-process cache of development) the cache's atomic incr."""
     redis_cache = _redis(caches["default"])
     if redis_cache is not None:
         full_key = redis_cache.make_and_validate_key(key)
+        version_key = redis_cache.make_and_validate_key(STATUS_VERSION_KEY)
         try:
-            client = redis_cache._cache.get_client(full_key, write=True)
-            return int(client.eval(_COUNT_SCRIPT, 1, full_key, window + 5))
+            number, version = _script(redis_cache)(keys=[full_key, version_key], args=[window + 5])
+            return int(number), version
         except UNREACHABLE:
-            pass  # the cache's own call below finds Redis away, switches to the database and says so
+            from .verification import forget_local_statuses
+
+            # A status change committed while Redis is away cannot publish its version: what this
+            # worker holds may be older than the database from now on.
+            forget_local_statuses()
+            # The cache's own call below finds Redis away, switches to the database and says so.
     try:  # one round trip in the common case: the window's counter exists
-        return cache.incr(key)
+        return cache.incr(key), None
     except ValueError:  # first request of the window (add loses only to a concurrent first request)
-        return 1 if cache.add(key, 1, window + 5) else cache.incr(key)
+        return (1 if cache.add(key, 1, window + 5) else cache.incr(key)), None
+
+
+def admit(request: HttpRequest, *, scope: str, limit: int, window: int = 60) -> Admission:
+    number, version = count(f"tongban:rl:{scope}:{client_address(request)}:{int(time.time() // window)}", window)
+    return Admission(allowed=number <= limit, status_version=version if number <= limit else None)
 
 
 def allow(request: HttpRequest, *, scope: str, limit: int, window: int = 60) -> bool:
-    return count(f"tongban:rl:{scope}:{client_address(request)}:{int(time.time() // window)}", window) <= limit
+    return admit(request, scope=scope, limit=limit, window=window).allowed
+
+
+def publish_status_change() -> None:
+    """Called after a certificate's status change has committed: a new status version, so every
+    worker drops the statuses it holds at its next verification. If Redis is unreachable now, the
+    change cannot be announced: the statuses held elsewhere then age out within
+    TONGBAN_VERIFY_STATUS_SECONDS (certificates.verification), and a worker that meets the outage
+    drops its own at once."""
+    from .verification import forget_local_statuses
+
+    forget_local_statuses()
+    redis_cache = _redis(caches["default"])
+    if redis_cache is None:
+        return
+    try:
+        client = redis_cache._cache.get_client(write=True)
+        client.set(redis_cache.make_and_validate_key(STATUS_VERSION_KEY), secrets.token_hex(8))
+    except UNREACHABLE as exc:
+        logger.warning("certificate status version not published (Redis unreachable: %s); other workers "
+                       "see the change within %s s", exc, settings.TONGBAN_VERIFY_STATUS_SECONDS)
 
 
 def parse_rate(rate: str) -> tuple[int, int]:

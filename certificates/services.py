@@ -34,6 +34,7 @@ from .core.statuslist import MIN_SIZE, random_free_index
 from .hooks import status_changed
 from .links import verify_url
 from .models import Certificate, CertificateEvent, SerialCounter, SigningKey
+from .ratelimit import publish_status_change
 
 ENVIRONMENTS = {"conventional": "普通环境", "barrier": "屏障环境", "isolation": "隔离环境"}
 ENVIRONMENTS_EN = {"conventional": "conventional environment", "barrier": "barrier environment",
@@ -336,7 +337,12 @@ def certificate_set_status(*, certificate: Certificate, actor, status: str, acti
     status_changed(certificate=certificate, event=_event(certificate, actor, action, before, reason=reason,
                                                          legal_basis=legal_basis))
     key = f"tongban:certificate:{certificate.cti}"  # verification.record_cache_key
-    transaction.on_commit(lambda: cache.delete(key))
+
+    def announce() -> None:
+        cache.delete(key)
+        publish_status_change()  # every worker drops the statuses it holds in memory
+
+    transaction.on_commit(announce)
     return certificate
 
 

@@ -87,8 +87,12 @@ def record_cache_key(cti_hex: str) -> str:
 
 
 # What changes in a certificate's row after issuing: the live status (and, with it, the successor).
-# It is never taken from a cache: every verification reads it with one primary-key lookup, so a
-# status change is seen by every worker at once, whatever happened to Redis or to an invalidation.
+# It is never taken from a shared cache. A worker keeps the statuses it read from the database in
+# memory only under the status version it was handed with the request's rate-limit count (Redis,
+# certificates.ratelimit), which every committed status change replaces, and for at most
+# TONGBAN_VERIFY_STATUS_SECONDS: so a change is seen by every worker at its next verification, or
+# within those seconds when Redis could not be told of it; without Redis every verification reads
+# the status with one primary-key lookup.
 _LIVE_FIELDS = ("status", "successor")
 _STATUS_SQL = "SELECT status FROM certificates_certificate WHERE id = %s"
 
@@ -114,16 +118,51 @@ def _remember(cti_hex: str, immutable: dict) -> None:
 def forget_local_records() -> None:
     with _local_lock:
         _LOCAL_RECORDS.clear()
+    forget_local_statuses()
+
+
+# The statuses this process read, under one status version: cti → (read at, status, successor).
+_statuses: dict = {"version": None, "entries": {}}
+_clock = time.monotonic
+
+
+def forget_local_statuses() -> None:
+    with _local_lock:
+        _statuses.update(version=None, entries={})
+
+
+def _held_status(cti_hex: str, version: bytes) -> tuple | None:
+    if _statuses["version"] != version:
+        return None
+    entry = _statuses["entries"].get(cti_hex)
+    if entry is None or _clock() - entry[0] >= settings.TONGBAN_VERIFY_STATUS_SECONDS:
+        return None
+    return entry
+
+
+def _hold_status(cti_hex: str, version: bytes, read_at: float, status: str, successor: str | None) -> None:
+    if not settings.TONGBAN_VERIFY_STATUS_SECONDS:
+        return
+    with _local_lock:
+        if _statuses["version"] != version:  # a new version: everything held before is dropped
+            _statuses.update(version=version, entries={})
+        entries = _statuses["entries"]
+        if len(entries) >= max(settings.TONGBAN_VERIFY_LOCAL_RECORDS, 1):
+            entries.clear()
+        entries[cti_hex] = (read_at, status, successor)
 
 
 def _immutable(record: dict) -> dict:
     return {k: v for k, v in record.items() if k not in _LIVE_FIELDS}
 
 
-def public_record(cti_hex: str) -> dict | None:
+def public_record(cti_hex: str, *, status_version: bytes | None = None) -> dict | None:
     """The record: its immutable part from this process's memory or the shared cache when it was
-    seen before, its live status always from the database."""
+    seen before; its live status from the database, or from this process's memory while
+    `status_version` (read from Redis in this request) is the one it was read under and it is
+    younger than TONGBAN_VERIFY_STATUS_SECONDS."""
     immutable = _LOCAL_RECORDS.get(cti_hex)
+    read_at = _clock()  # before the database is asked: the age of what it answers
     if immutable is None:
         seconds = settings.TONGBAN_VERIFY_CACHE_SECONDS
         immutable = cache.get(record_cache_key(cti_hex)) if seconds else None
@@ -134,15 +173,24 @@ def public_record(cti_hex: str) -> dict | None:
                 if seconds:
                     cache.set(record_cache_key(cti_hex), immutable, seconds)
                 _remember(cti_hex, immutable)
+                if status_version is not None:
+                    _hold_status(cti_hex, status_version, read_at, record["status"], record["successor"])
             return record
         immutable = _immutable(immutable)  # an entry written by an older release may carry a status
         _remember(cti_hex, immutable)
+    elif status_version is not None:
+        held = _held_status(cti_hex, status_version)
+        if held is not None:
+            return {**immutable, "status": held[1], "successor": held[2]}
     with connection.cursor() as cursor:
         cursor.execute(_STATUS_SQL, [immutable["id"]])
         row = cursor.fetchone()
     if row is None:  # the row is gone (never in practice: certificates are not deleted)
         return None
-    return {**immutable, "status": row[0], "successor": _successor(immutable["id"], row[0])}
+    successor = _successor(immutable["id"], row[0])
+    if status_version is not None:
+        _hold_status(cti_hex, status_version, read_at, row[0], successor)
+    return {**immutable, "status": row[0], "successor": successor}
 
 
 def _successor(certificate_id: int, status: str) -> str | None:
@@ -173,16 +221,17 @@ def _load_record(cti_hex: str) -> dict | None:
     return record
 
 
-def verify_text(text: str) -> VerificationResult:
-    """A scanned URL or its digits → the verdict, never an exception."""
+def verify_text(text: str, *, status_version: bytes | None = None) -> VerificationResult:
+    """A scanned URL or its digits → the verdict, never an exception. `status_version`: see
+    public_record (given by the endpoints that counted the request on Redis)."""
     try:
         digits = tokens.digits_from_url_or_digits(text)
-        return verify_cose(tokens.digits_to_token(digits))
+        return verify_cose(tokens.digits_to_token(digits), status_version=status_version)
     except tokens.TokenError as exc:
         return VerificationResult(verdict=Verdict.FORGED, reason=f"malformed: {exc}")
 
 
-def verify_cose(cose: bytes) -> VerificationResult:
+def verify_cose(cose: bytes, *, status_version: bytes | None = None) -> VerificationResult:
     try:
         verified = tokens.verify_token(cose, keys_by_kid=trusted_keys())
     except tokens.UnknownKey:
@@ -198,7 +247,7 @@ def verify_cose(cose: bytes) -> VerificationResult:
     except tokens.TokenError as exc:
         return VerificationResult(verdict=Verdict.FORGED, reason=f"malformed: {exc}")
     claims = verified.claims
-    record = public_record(claims.cti.hex())
+    record = public_record(claims.cti.hex(), status_version=status_version)
     if record is None:
         return VerificationResult(verdict=Verdict.UNKNOWN, claims=claims, kid=verified.kid, signature_valid=True,
                                   reason="not on record")

@@ -20,7 +20,7 @@ from .hooks import register_row_extras
 from .keys import public_key, publisher_key_init
 from .links import verify_path, verify_url
 from .models import Certificate, SigningKey
-from .ratelimit import allow
+from .ratelimit import admit, allow
 from .selectors import certificate_for_user, public_register
 from .verification import etag_for, public_fields, signed_status_list, signed_trust_list, trust_list_document
 from .verification import verify_text as run_verify
@@ -35,9 +35,10 @@ def _verdict_context(result) -> dict:
 def verify_token_page(request: HttpRequest, digits: str) -> HttpResponse:
     """GET /C/<digits>: what a phone camera opens. No login; rate-limited; the path is redacted
     from access logs (config.logging)."""
-    if not allow(request, scope="verify", limit=settings.TONGBAN_VERIFY_PAGE_LIMIT):
+    admission = admit(request, scope="verify", limit=settings.TONGBAN_VERIFY_PAGE_LIMIT)
+    if not admission.allowed:
         return render(request, "certificates/verify.html", {"rate_limited": True}, status=429)
-    result = run_verify(digits)
+    result = run_verify(digits, status_version=admission.status_version)
     response = render(request, "certificates/verify.html", _verdict_context(result))
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"

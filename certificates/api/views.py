@@ -28,7 +28,7 @@ from .. import services
 from ..hooks import register_row_extras
 from ..models import Certificate
 from ..pdfcheck import verify_pdf
-from ..ratelimit import FixedWindowThrottle, allow, parse_rate
+from ..ratelimit import FixedWindowThrottle, admit, allow, parse_rate
 from ..selectors import certificate_for_user, public_register
 from ..verification import public_fields, result_payload, verify_text
 
@@ -93,7 +93,8 @@ def verify_view(request: HttpRequest):
     if request.method != "POST" or request.content_type != "application/json":
         return _verify_drf_view(request)
     limit, window = parse_rate(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["verify"])
-    if not allow(request, scope="api-verify", limit=limit, window=window):
+    admission = admit(request, scope="api-verify", limit=limit, window=window)
+    if not admission.allowed:
         return JsonResponse({"detail": _("请求过于频繁，请稍后再试。"), "code": "throttled"}, status=429)
     try:
         body = loads_strict(request.body or b"{}")
@@ -104,7 +105,8 @@ def verify_view(request: HttpRequest):
         return JsonResponse({"token": [_("请提供二维码链接或数字串。")]}, status=400)
     if len(token) > MAX_TOKEN_TEXT:
         return JsonResponse({"token": [_("内容过长，不是有效的核验码。")]}, status=400)
-    return JsonResponse(result_payload(verify_text(token)), encoder=DjangoJSONEncoder)
+    return JsonResponse(result_payload(verify_text(token, status_version=admission.status_version)),
+                        encoder=DjangoJSONEncoder)
 
 
 # drf-spectacular documents the route from the DRF view behind it.

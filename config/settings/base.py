@@ -326,6 +326,11 @@ TONGBAN_LEAN_PAGE_MIDDLEWARE = [*TONGBAN_LEAN_API_MIDDLEWARE[:4], "django.middle
 # Verified certificates whose immutable public record each worker keeps in memory (least recently
 # verified dropped first; 0 turns it off). The live status is read from the database every time.
 TONGBAN_VERIFY_LOCAL_RECORDS = int(os.environ.get("TONGBAN_VERIFY_LOCAL_RECORDS", "5000"))
+# How long a worker may answer a certificate's status from memory (certificates.verification): while
+# the status version read with each rate-limit count (Redis) is unchanged, and at most this many
+# seconds after it read the status from the database, the bound for a change whose version could not
+# be published (Redis unreachable at that moment). 0 reads the status from the database every time.
+TONGBAN_VERIFY_STATUS_SECONDS = float(os.environ.get("TONGBAN_VERIFY_STATUS_SECONDS", "2"))
 # Verification page requests per client address and minute.
 TONGBAN_VERIFY_PAGE_LIMIT = int(os.environ.get("TONGBAN_VERIFY_PAGE_LIMIT", "60"))
 # An uploaded PDF: at most this many pages are accepted for examination, only the QR code's page is

@@ -1,9 +1,18 @@
-"""Fixtures: an approved lab animal case issued through the real workflow."""
+"""Fixtures: an approved lab animal case issued through the real workflow; the machine's Redis as the
+default cache."""
 
 import datetime as dt
 
 import pytest
 
+from django.core.cache import caches
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from django.test import override_settings
+
+from certificates.verification import forget_local_records
+from config.lean import LeanDispatch
 from licensing import workflow
 from tests.licensing.conftest import applicant, at, file_application, officers, recommend  # noqa: F401
 
@@ -30,3 +39,34 @@ def issued(file_application, officers, django_capture_on_commit_callbacks):  # n
         return app
 
     return make
+
+
+@pytest.fixture
+def redis_cache():
+    """The machine's Redis as the default cache (database 13, emptied)."""
+    caches_setting = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                  "LOCATION": "redis://127.0.0.1:6379/13"}}
+    with override_settings(CACHES=caches_setting):
+        cache = caches["default"]
+        try:
+            cache.clear()
+        except Exception as exc:  # noqa: BLE001
+            pytest.fail(f"this test needs the machine's Redis on 127.0.0.1:6379 ({exc})")
+        yield cache
+        cache.clear()
+
+
+@pytest.fixture
+def apps(db):
+    """(full, lean): the WSGI application without and with the lean dispatcher. As Django's test client
+    does, the per-request connection recycling is off (it would close the test's transaction)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    caches["default"].clear()
+    forget_local_records()
+    try:
+        full = get_wsgi_application()
+        yield full, LeanDispatch(full)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
