@@ -41,11 +41,11 @@ def _redis(backend) -> RedisCache | None:
     return None
 
 
-# The window's counter incremented (given its expiry when this request created it) and the status
-# version read: one command, so one round trip, and atomic (Redis runs a script alone).
+# The window's counter raised by the slots taken (given its expiry when this call created it) and the
+# status version read: one command, so one round trip, and atomic (Redis runs a script alone).
 _COUNT_SCRIPT = """
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local count = redis.call('INCRBY', KEYS[1], ARGV[2])
+if count == tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return {count, redis.call('GET', KEYS[2]) or ''}
 """
 STATUS_VERSION_KEY = "tongban:certificate-status-version"
@@ -69,17 +69,18 @@ def _script(redis_cache: RedisCache):
     return script
 
 
-def count(key: str, window: int) -> tuple[int, bytes | None]:
-    """This window's count for `key`, this request included, and the status version (None when not
-    counted on Redis). On Redis one round trip (Django's incr asks EXISTS first, and a window's first
-    request needed an ADD besides). Elsewhere (the database cache while Redis is away, the
-    per-process cache of development) the cache's atomic incr."""
+def count(key: str, window: int, slots: int = 1) -> tuple[int, bytes | None]:
+    """This window's count for `key` after taking `slots` (this request's and, on Redis, a lease's),
+    and the status version (None when not counted on Redis). On Redis one round trip (Django's incr
+    asks EXISTS first, and a window's first request needed an ADD besides). Elsewhere (the database
+    cache while Redis is away, the per-process cache of development) the cache's atomic incr of one
+    slot, whatever `slots` asks."""
     redis_cache = _redis(caches["default"])
     if redis_cache is not None:
         full_key = redis_cache.make_and_validate_key(key)
         version_key = redis_cache.make_and_validate_key(STATUS_VERSION_KEY)
         try:
-            number, version = _script(redis_cache)(keys=[full_key, version_key], args=[window + 5])
+            number, version = _script(redis_cache)(keys=[full_key, version_key], args=[window + 5, slots])
             return int(number), version
         except UNREACHABLE:
             from .verification import forget_local_statuses
@@ -87,6 +88,7 @@ def count(key: str, window: int) -> tuple[int, bytes | None]:
             # A status change committed while Redis is away cannot publish its version: what this
             # worker holds may be older than the database from now on.
             forget_local_statuses()
+            _leases.clear()
             # The cache's own call below finds Redis away, switches to the database and says so.
     try:  # one round trip in the common case: the window's counter exists
         return cache.incr(key), None
@@ -94,9 +96,43 @@ def count(key: str, window: int) -> tuple[int, bytes | None]:
         return (1 if cache.add(key, 1, window + 5) else cache.incr(key)), None
 
 
+# Leases: a client allowed at least TONGBAN_RATE_LEASE_MIN_LIMIT requests a window (a border post's
+# gateway, a partner lab's system) takes its slots from the shared counter a few at a time, so most of
+# its requests cost no round trip. A lease is a reservation: the counter holds every slot handed out,
+# so all workers together never allow more than the limit; slots a worker leased and did not use are
+# lost to the client, at most 1/64 of what was left when it leased them (one slot at a time near the
+# limit). A lease, and the status version read with it, is used for TONGBAN_RATE_LEASE_SECONDS at
+# most. full key → [slots left, status version, taken at, count after the lease].
+_leases: dict[str, list] = {}
+_LEASE_SHARE = 64
+_LEASE_MAX = 64
+_clock = time.monotonic
+
+
+def _lease_size(limit: int, last_count: int) -> int:
+    if limit < settings.TONGBAN_RATE_LEASE_MIN_LIMIT:
+        return 1
+    return max(1, min(_LEASE_MAX, (limit - last_count) // _LEASE_SHARE))
+
+
 def admit(request: HttpRequest, *, scope: str, limit: int, window: int = 60) -> Admission:
-    number, version = count(f"tongban:rl:{scope}:{client_address(request)}:{int(time.time() // window)}", window)
-    return Admission(allowed=number <= limit, status_version=version if number <= limit else None)
+    key = f"tongban:rl:{scope}:{client_address(request)}:{int(time.time() // window)}"
+    lease = _leases.get(key)
+    if lease is not None and lease[0] > 0 and _clock() - lease[2] < settings.TONGBAN_RATE_LEASE_SECONDS:
+        lease[0] -= 1
+        return Admission(allowed=True, status_version=lease[1])
+    slots = _lease_size(limit, lease[3] if lease is not None else 0)
+    taken_at = _clock()
+    number, version = count(key, window, slots)
+    taken = slots if version is not None else 1  # off Redis one slot is counted, and none leased
+    granted = min(taken, limit - (number - taken))  # the slots of this call that are within the limit
+    if granted <= 0:
+        return Admission(allowed=False)
+    if taken > 1:
+        if len(_leases) > 10_000:  # old windows' leases
+            _leases.clear()
+        _leases[key] = [granted - 1, version, taken_at, number]
+    return Admission(allowed=True, status_version=version)
 
 
 def allow(request: HttpRequest, *, scope: str, limit: int, window: int = 60) -> bool:

@@ -331,6 +331,10 @@ TONGBAN_VERIFY_LOCAL_RECORDS = int(os.environ.get("TONGBAN_VERIFY_LOCAL_RECORDS"
 # seconds after it read the status from the database, the bound for a change whose version could not
 # be published (Redis unreachable at that moment). 0 reads the status from the database every time.
 TONGBAN_VERIFY_STATUS_SECONDS = float(os.environ.get("TONGBAN_VERIFY_STATUS_SECONDS", "2"))
+# A client allowed at least this many requests a window is counted in leases of several slots
+# (certificates.ratelimit), each used for at most TONGBAN_RATE_LEASE_SECONDS.
+TONGBAN_RATE_LEASE_MIN_LIMIT = int(os.environ.get("TONGBAN_RATE_LEASE_MIN_LIMIT", "1000"))
+TONGBAN_RATE_LEASE_SECONDS = float(os.environ.get("TONGBAN_RATE_LEASE_SECONDS", "0.25"))
 # Verification page requests per client address and minute.
 TONGBAN_VERIFY_PAGE_LIMIT = int(os.environ.get("TONGBAN_VERIFY_PAGE_LIMIT", "60"))
 # An uploaded PDF: at most this many pages are accepted for examination, only the QR code's page is
