@@ -317,12 +317,14 @@ TONGBAN_LEAN_API_MIDDLEWARE = [
     "config.lean.AcceptLanguageMiddleware",
     "config.lean.HostAndLengthMiddleware",
     "config.headers.SecurityHeadersMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "config.lean.SettledPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
-# The page's language switch is a POST form: it needs the CSRF cookie.
+# The page's language switch is a POST form: it needs the CSRF cookie; its template may ask for a CSP
+# nonce, so its policy comes from django-csp's middleware.
 TONGBAN_LEAN_PAGE_MIDDLEWARE = [*TONGBAN_LEAN_API_MIDDLEWARE[:4], "django.middleware.csrf.CsrfViewMiddleware",
-                                *TONGBAN_LEAN_API_MIDDLEWARE[4:]]
+                                TONGBAN_LEAN_API_MIDDLEWARE[4], "csp.middleware.CSPMiddleware",
+                                *TONGBAN_LEAN_API_MIDDLEWARE[6:]]
 # Verified certificates whose immutable public record each worker keeps in memory (least recently
 # verified dropped first; 0 turns it off). The live status is read from the database every time.
 TONGBAN_VERIFY_LOCAL_RECORDS = int(os.environ.get("TONGBAN_VERIFY_LOCAL_RECORDS", "5000"))
