@@ -211,6 +211,14 @@ class Application(ConcurrentTransitionMixin, models.Model):
             # page is one range scan of (authority, due date, id) over that queue's cases alone.
             *[models.Index(fields=["authority", "current_due", "id"], name=f"app_{name}_queue_idx",
                            condition=models.Q(joint=False) & work) for name, work in QUEUE_INDEXES.items()],
+            # The sweep's claims (workflow.sweep): the running cases not warned yet by yellow day, and
+            # not flagged overdue yet by due date. A case leaves the index when the sweep flags it, so
+            # a sweep that finds nothing left to do reads only that day's range.
+            models.Index(fields=["yellow_from"], name="app_unwarned_idx",
+                         condition=models.Q(joint=False, current_due__isnull=False, warned_on__isnull=True)),
+            models.Index(fields=["current_due"], name="app_unflagged_overdue_idx",
+                         condition=models.Q(joint=False, current_due__isnull=False,
+                                            overdue_notified_on__isnull=True)),
         ]
 
     def __str__(self) -> str:
