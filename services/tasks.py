@@ -156,6 +156,23 @@ def _dispatch(name: str, kwargs: dict[str, Any], job_id: int | None = None) -> N
         logger.exception("task %s failed", name)
 
 
+def dispatch_many(name: str, jobs: list[tuple[dict[str, Any], int]]) -> None:
+    """`_dispatch` for many committed jobs of one task, (kwargs, job id) each: sent to the broker
+    through one producer, taken from the pool once. If the broker fails, the rest are dispatched one
+    by one, each as `_dispatch` does (the broker tried again, else run here)."""
+    sent = 0
+    if celery_enabled():
+        try:
+            with _producer() as producer:
+                for kwargs, job_id in jobs:
+                    _send(name, kwargs, job_id, producer=producer)
+                    sent += 1
+        except Exception:  # a broker that is down degrades as in _dispatch
+            logger.exception("sending %s tasks %s to the broker failed after %s", len(jobs), name, sent)
+    for kwargs, job_id in jobs[sent:]:
+        _dispatch(name, kwargs, job_id)
+
+
 def deliver(name: str, kwargs: dict[str, Any], job_id: int | None) -> None:
     """Run an outbox job once in effect: under its row lock (a second runner skips it), in one
     transaction with the job marked done — so a crash before the commit leaves it pending, and a
@@ -237,16 +254,25 @@ def failed_jobs(*, name: str, key: str, values: list[Any]) -> list[dict[str, Any
              "error": row["last_error"], "created_at": row["created_at"]} for row in rows]
 
 
-def _send(name: str, kwargs: dict[str, Any], job_id: int | None = None) -> None:
+def _producer():
     # The broker is read from the settings at each dispatch, like the decision to use it; producers
     # are pooled per broker URL by kombu.
     from celery import current_app
     from kombu import pools
 
     connection = current_app.connection_for_write(settings.CELERY_BROKER_URL)
-    with pools.producers[connection].acquire(block=True) as producer:
-        current_app.send_task(CELERY_TASK, args=(name, kwargs, job_id), producer=producer, ignore_result=True,
-                              shadow=name)
+    return pools.producers[connection].acquire(block=True)
+
+
+def _send(name: str, kwargs: dict[str, Any], job_id: int | None = None, *, producer=None) -> None:
+    from celery import current_app
+
+    if producer is None:
+        with _producer() as producer:
+            _send(name, kwargs, job_id, producer=producer)
+        return
+    current_app.send_task(CELERY_TASK, args=(name, kwargs, job_id), producer=producer, ignore_result=True,
+                          shadow=name)
 
 
 registry.register(outbox_redispatch)

@@ -16,8 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from services.models import Officer
-from services.tasks import OUTBOX_GRACE
-from services.tasks import _dispatch as dispatch_job
+from services.tasks import OUTBOX_GRACE, dispatch_many
 from services.tasks import registry as task_registry
 
 from .. import tasks
@@ -187,8 +186,7 @@ def enqueue_many(func, kwargs_list: list[dict]) -> None:
     due_at = timezone.now() + OUTBOX_GRACE
     jobs = OutboxJob.objects.bulk_create([OutboxJob(name=name, kwargs=kwargs, due_at=due_at)
                                           for kwargs in kwargs_list], batch_size=2000)
-    for job in jobs:
-        transaction.on_commit(partial(dispatch_job, name, job.kwargs, job.pk))
+    transaction.on_commit(partial(dispatch_many, name, [(job.kwargs, job.pk) for job in jobs]))
 
 
 def rows_update(model, objects: list, fields: list[str], *, batch: int = 5000) -> None:
@@ -278,24 +276,27 @@ def _recipients() -> tuple[list[int], list[int], list[bool], list[bool]]:
 
 def _flag_and_alert(yellow, overdue, on: dt.date) -> tuple[int, int]:
     """PostgreSQL: flag every case of `yellow` and `overdue` not flagged yet and alert its officers (as
-    `_alerts` does, with its texts) in one statement over one scan: the UPDATE claims the rows with
-    SKIP LOCKED (the two sets are disjoint: due on or after `on`, or before it), the INSERT … SELECT
-    writes the messages from what it returned. Returns how many cases this call flagged (yellow, red)."""
+    `_alerts` does, with its texts): one scan claims the rows with SKIP LOCKED (the two sets are
+    disjoint: due on or after `on`, or before it), then one statement flags them and the INSERT …
+    SELECT in it writes the messages from what the UPDATE returned. Returns how many cases this call
+    flagged (yellow, red)."""
     authorities, users, handlers, supervisors = _recipients()
     subjects, service_ids, states, bodies = _alert_templates()
-    claim = (yellow | overdue).order_by().select_for_update(skip_locked=True).values("pk")
+    claim = (yellow | overdue).order_by().select_for_update(skip_locked=True)
     with transaction.atomic():
-        claim_sql, claim_params = claim.query.sql_with_params()
-        # The claim's own placeholders are positional: name them, so that the statement binds by name.
-        names = {f"claim{index}": value for index, value in enumerate(claim_params)}
-        claim_sql = claim_sql % tuple(f"%({name})s" for name in names)
-        sql = f"""
+        # The claim first, on its own: the rows stay locked to the end of the transaction, and the
+        # statement below finds them by primary key in an array of known length (joined to the claim
+        # as a subquery, the planner expected several times as many rows and scanned the table).
+        ids = list(claim.values_list("pk", flat=True))
+        if not ids:
+            return 0, 0
+        sql = """
             WITH claimed AS (
                 UPDATE licensing_application AS a
                 SET warned_on = CASE WHEN a.current_due >= %(on)s THEN %(on)s ELSE a.warned_on END,
                     overdue_notified_on = CASE WHEN a.current_due < %(on)s THEN %(on)s
                                                ELSE a.overdue_notified_on END
-                WHERE a.id IN ({claim_sql})
+                WHERE a.id = ANY(%(ids)s::bigint[])
                 RETURNING a.id, a.case_number, a.state, a.authority_id, a.claimed_by_id, a.current_due,
                           a.service_type_id, a.current_due < %(on)s AS red
             ), officers AS (
@@ -324,7 +325,7 @@ def _flag_and_alert(yellow, overdue, on: dt.date) -> tuple[int, int]:
         params = {"on": on, "authorities": authorities, "users": users, "handlers": handlers,
                   "supervisors": supervisors, "service_ids": service_ids, "states": states, "bodies": bodies,
                   "yellow": subjects["yellow"], "red": subjects["red"], "case_mark": CASE_MARK,
-                  "due_mark": DUE_MARK, "now": timezone.now(), **names}
+                  "due_mark": DUE_MARK, "now": timezone.now(), "ids": ids}
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             warned, overdue_count, _alerted = cursor.fetchone()

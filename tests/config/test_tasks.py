@@ -299,3 +299,57 @@ def test_the_system_check_reports_a_periodic_task_missing_from_the_beat_schedule
 def test_the_system_check_wants_the_generic_celery_task_when_a_broker_is_set():
     app = SimpleNamespace(tasks={}, conf=SimpleNamespace(beat_schedule={}))
     assert [e.id for e in task_schedule_errors(tasks=TaskRegistry(), app=app)] == ["tongban.E002"]
+
+
+@override_settings(CELERY_BROKER_URL="redis://127.0.0.1:6379/15", CELERY_TASK_ALWAYS_EAGER=False)
+def test_many_jobs_committed_together_go_to_the_broker_through_one_producer(
+        db, fresh_registry, django_capture_on_commit_callbacks, monkeypatch):
+    import redis
+
+    from licensing.workflow import sweep
+
+    monkeypatch.setattr(sweep, "task_registry", fresh_registry)
+    queue = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+    queue.delete("celery")
+    acquired = []
+    producer = services.tasks._producer
+
+    def counting():
+        acquired.append(True)
+        return producer()
+
+    monkeypatch.setattr(services.tasks, "_producer", counting)
+
+    @task
+    def deliver(*, n: int) -> None:
+        pytest.fail("run here although the broker took it")
+
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            sweep.enqueue_many(deliver, [{"n": n} for n in range(25)])
+        assert queue.llen("celery") == 25 and acquired == [True]
+    finally:
+        queue.delete("celery")
+
+
+def test_many_jobs_whose_broker_is_down_are_each_delivered_here(
+        db, fresh_registry, django_capture_on_commit_callbacks, caplog, monkeypatch):
+    from licensing.workflow import sweep
+    from services.models import OutboxJob, OutboxState
+
+    monkeypatch.setattr(sweep, "task_registry", fresh_registry)
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    ran = []
+
+    @task
+    def deliver(*, n: int) -> None:
+        ran.append(n)
+
+    with override_settings(CELERY_BROKER_URL=f"redis://127.0.0.1:{port}/0", CELERY_TASK_ALWAYS_EAGER=False), \
+            caplog.at_level(logging.ERROR, logger="services.tasks"), django_capture_on_commit_callbacks(execute=True):
+        sweep.enqueue_many(deliver, [{"n": n} for n in range(3)])
+    assert sorted(ran) == [0, 1, 2]
+    assert set(OutboxJob.objects.values_list("state", flat=True)) == {OutboxState.DONE}
+    assert any("broker failed" in r.getMessage() for r in caplog.records)
