@@ -21,6 +21,7 @@ from licensing.licences import HeldLicence
 from licensing.models import Application, MaterialSubmission
 from licensing.permissions import perm_role
 from licensing.workflow import application_mark_issued
+from licensing.workflow.core import locked
 from services.constants import Matter
 from services.models import Authority
 
@@ -229,8 +230,7 @@ def certificate_issue(*, application: Application, actor) -> Certificate | None:
     """Number, render, sign and store the certificate of an approved application and move the case
     to `issued` — all in one transaction, so a failure leaves neither a number gap nor a half-issued
     case. Idempotent: a case that already has its certificate gets it back."""
-    application = (Application.objects.select_for_update(of=("self",))
-                   .select_related("service_type", "authority", "applicant").get(pk=application.pk))
+    application = locked(application)  # the case's row lock, held to the end (application_mark_issued)
     existing = Certificate.objects.filter(application=application).first()
     if existing:
         return existing
@@ -246,11 +246,12 @@ def certificate_issue(*, application: Application, actor) -> Certificate | None:
         certificate_set_status(certificate=predecessor, actor=actor, status=CertificateStatus.CANCELLED,
                                action="cancel", reason=application.data.get("reason", ""),
                                legal_basis="《中华人民共和国行政许可法》第七十条")
-        application_mark_issued(application=application, actor=actor, data={"cancelled": predecessor.number})
+        application_mark_issued(application=application, actor=actor, locked_here=True,
+                                data={"cancelled": predecessor.number})
         return None
     kind = service.certificate_kind or (predecessor.kind if predecessor else "")
     if not kind:
-        application_mark_issued(application=application, actor=actor, data={"certificate": None})
+        application_mark_issued(application=application, actor=actor, locked_here=True, data={"certificate": None})
         return None
     authority = application.authority
     try:
@@ -310,7 +311,7 @@ def certificate_issue(*, application: Application, actor) -> Certificate | None:
     if predecessor:
         certificate_set_status(certificate=predecessor, actor=actor, status=CertificateStatus.SUPERSEDED,
                                action="supersede", reason=_("已换发新版本 %(n)s") % {"n": identifier})
-    application_mark_issued(application=application, actor=actor,
+    application_mark_issued(application=application, actor=actor, locked_here=True,
                             data={"certificate": number, "identifier": identifier})
     return certificate
 

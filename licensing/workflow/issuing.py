@@ -34,9 +34,13 @@ def retry_delay(attempts: int) -> dt.timedelta:
 
 
 @transaction.atomic
-def application_mark_issued(*, application: Application, actor, data: dict | None = None) -> Application:
-    """Called by the certificate issuer inside its transaction once the certificate exists."""
-    application = locked(application)
+def application_mark_issued(*, application: Application, actor, data: dict | None = None,
+                            locked_here: bool = False) -> Application:
+    """Called by the certificate issuer inside its transaction once the certificate exists.
+    `locked_here`: the issuer took `application` with `locked` in this transaction (its row lock is
+    held and the instance is the row as locked), so it is not read and locked a second time."""
+    if not locked_here:
+        application = locked(application)
     before = move(application, "mark_issued", actor, system=True)
     application.issued_at = timezone.now()
     application.issued_on = today()
