@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 
@@ -104,6 +105,7 @@ def count(key: str, window: int, slots: int = 1) -> tuple[int, bytes | None]:
 # limit). A lease, and the status version read with it, is used for TONGBAN_RATE_LEASE_SECONDS at
 # most. full key → [slots left, status version, taken at, count after the lease].
 _leases: dict[str, list] = {}
+_lease_lock = threading.Lock()
 _LEASE_SHARE = 64
 _LEASE_MAX = 64
 _clock = time.monotonic
@@ -118,9 +120,11 @@ def _lease_size(limit: int, last_count: int) -> int:
 def admit(request: HttpRequest, *, scope: str, limit: int, window: int = 60) -> Admission:
     key = f"tongban:rl:{scope}:{client_address(request)}:{int(time.time() // window)}"
     lease = _leases.get(key)
-    if lease is not None and lease[0] > 0 and _clock() - lease[2] < settings.TONGBAN_RATE_LEASE_SECONDS:
-        lease[0] -= 1
-        return Admission(allowed=True, status_version=lease[1])
+    if lease is not None and _clock() - lease[2] < settings.TONGBAN_RATE_LEASE_SECONDS:
+        with _lease_lock:  # threaded workers: one slot to one request
+            if lease[0] > 0:
+                lease[0] -= 1
+                return Admission(allowed=True, status_version=lease[1])
     slots = _lease_size(limit, lease[3] if lease is not None else 0)
     taken_at = _clock()
     number, version = count(key, window, slots)
