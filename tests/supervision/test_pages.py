@@ -2,6 +2,7 @@
 inspector's record form."""
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -84,7 +85,14 @@ def test_an_inspector_records_through_the_form_and_the_supervisor_sees_the_deadl
     data = {"act": "record", "inspected_on": "2026-03-12", "conclusion": "compliant",
             **{f"result_{p}": "pass" for p in points}}
     with at(dt.date(2026, 3, 12)):
-        assert client.get(f"/supervision/inspections/{inspection.pk}/").status_code == 200
+        form = client.get(f"/supervision/inspections/{inspection.pk}/")
+        assert form.status_code == 200
+        # Each check point's radio group is a fieldset named by the point (its legend).
+        groups = re.findall(r"<fieldset[^>]*>\s*<legend[^>]*>(.*?)</legend>(.*?)</fieldset>", form.content.decode(),
+                            re.S)
+        named = {legend.strip(): body for legend, body in groups}
+        for point in inspection.plan.item.check_points.all():
+            assert f'name="result_{point.code}"' in named[point.name_zh], named.keys()
         response = client.post(f"/supervision/inspections/{inspection.pk}/", data)
     assert response.status_code == 302
     inspection.refresh_from_db()
