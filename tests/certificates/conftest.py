@@ -11,6 +11,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.test import override_settings
 
+from certificates.core.keys import generate_signing_key, kid_for
 from certificates.verification import forget_local_records
 from config.lean import LeanDispatch
 from licensing import workflow
@@ -70,3 +71,19 @@ def apps(db):
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
+
+
+# A document signing key for the token tests (one per test module).
+@pytest.fixture(scope="module")
+def key():
+    return generate_signing_key()
+
+
+@pytest.fixture(scope="module")
+def kid(key):
+    return kid_for(key.public_key())
+
+
+@pytest.fixture(scope="module")
+def keys_by_kid(key, kid):
+    return {kid: [key.public_key()]}

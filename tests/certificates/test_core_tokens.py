@@ -50,21 +50,6 @@ def make_claims(**changes) -> TokenClaims:
 
 
 @pytest.fixture(scope="module")
-def key():
-    return generate_signing_key()
-
-
-@pytest.fixture(scope="module")
-def kid(key):
-    return kid_for(key.public_key())
-
-
-@pytest.fixture(scope="module")
-def keys_by_kid(key, kid):
-    return {kid: [key.public_key()]}
-
-
-@pytest.fixture(scope="module")
 def token(key, kid):
     return encode_token(claims=make_claims(), private_key=key, kid=kid)
 

@@ -7,25 +7,9 @@ import cbor2
 import pytest
 
 from certificates.core import cose
-from certificates.core.keys import generate_signing_key, kid_for
 from certificates.core.tokens import MalformedToken, TokenClaims, decode_unverified, encode_token, verify_token
 
 from .test_core_tokens import make_claims
-
-
-@pytest.fixture(scope="module")
-def key():
-    return generate_signing_key()
-
-
-@pytest.fixture(scope="module")
-def kid(key):
-    return kid_for(key.public_key())
-
-
-@pytest.fixture(scope="module")
-def keys_by_kid(key, kid):
-    return {kid: [key.public_key()]}
 
 
 @pytest.fixture(scope="module")
