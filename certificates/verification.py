@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from services.models import Authority
 
@@ -43,6 +44,7 @@ class VerificationResult:
     certificate_id: int | None = None  # internal: never in a public payload
     reason: str = ""
     checked_at: dt.datetime = field(default_factory=timezone.now)
+    record_json: bytes | None = None  # internal: `record` as JSON, held with it (see _public_answer)
 
 
 def verdict_for(certificate, *, on: dt.date) -> str:
@@ -118,6 +120,7 @@ def _remember(cti_hex: str, immutable: dict) -> None:
 def forget_local_records() -> None:
     with _local_lock:
         _LOCAL_RECORDS.clear()
+        _ANSWERS.clear()
     forget_local_statuses()
 
 
@@ -254,8 +257,36 @@ def verify_cose(cose: bytes, *, status_version: bytes | None = None) -> Verifica
     if record["token"] != cose:  # a cti is signed once: other signed bytes under it are a doctored copy
         return VerificationResult(verdict=Verdict.FORGED, kid=verified.kid,
                                   reason="not the token issued under this certificate id")
-    return VerificationResult(verdict=verdict_for(record, on=timezone.localdate()), record=public_view(record),
+    view, view_json = _public_answer(record)
+    return VerificationResult(verdict=verdict_for(record, on=_today()), record=dict(view), record_json=view_json,
                               claims=claims, kid=verified.kid, signature_valid=True, certificate_id=record["id"])
+
+
+def _today() -> dt.date:
+    """Today where the licences are issued and judged (settings.TIME_ZONE): the date a certificate's
+    validity is read against, whatever time zone a request may have activated (none does on the
+    verification path)."""
+    return dt.datetime.now(timezone.get_default_timezone()).date()
+
+
+# Public answers, per process: a record's public view and that view as JSON depend only on the
+# record, immutable after issuing but for the live status and the successor, and on the language of
+# the answer (the status name). Masking, the label's translation and the encoding were a tenth of an
+# answer over HTTP. (signed token, status, successor, language) → (public view, its JSON).
+_ANSWERS: dict[tuple, tuple[dict, bytes]] = {}
+
+
+def _public_answer(record: dict) -> tuple[dict, bytes]:
+    key = (record["token"], record["status"], record["successor"], translation.get_language())
+    answer = _ANSWERS.get(key)
+    if answer is None:
+        view = public_view(record)
+        answer = (view, json.dumps(view, cls=DjangoJSONEncoder).encode())
+        with _local_lock:
+            if len(_ANSWERS) >= max(settings.TONGBAN_VERIFY_LOCAL_RECORDS, 1):
+                _ANSWERS.clear()
+            _ANSWERS[key] = answer
+    return answer
 
 
 def _high_s_on_record(cose: bytes) -> tokens.VerifiedToken | None:
@@ -326,6 +357,23 @@ def result_payload(result: VerificationResult) -> dict:
         "signature": {"kid": result.kid.hex() if result.kid else None, "valid": result.signature_valid},
         "checked_at": result.checked_at,
     }
+
+
+_ENCODER = DjangoJSONEncoder()
+
+
+def result_json(result: VerificationResult) -> bytes:
+    """`result_payload(result)` as DjangoJSONEncoder writes it, byte for byte; the certificate's part
+    is the JSON held with the public view (_public_answer)."""
+    if result.record_json is None or result.record is None:
+        return _ENCODER.encode(result_payload(result)).encode()
+    kid = f'"{result.kid.hex()}"' if result.kid else "null"
+    valid = "true" if result.signature_valid else "false"
+    return b"".join((
+        f'{{"verdict": {_ENCODER.encode(result.verdict)}, "certificate": '.encode(), result.record_json,
+        f', "signature": {{"kid": {kid}, "valid": {valid}}}, '
+        f'"checked_at": {_ENCODER.encode(_ENCODER.default(result.checked_at))}}}'.encode(),
+    ))
 
 
 # --- published keys and status lists ------------------------------------------------------------

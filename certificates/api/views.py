@@ -14,8 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
-from django.http import FileResponse, Http404, HttpRequest, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -30,7 +29,7 @@ from ..models import Certificate
 from ..pdfcheck import verify_pdf
 from ..ratelimit import FixedWindowThrottle, admit, allow, parse_rate
 from ..selectors import certificate_for_user, public_register
-from ..verification import public_fields, result_payload, verify_text
+from ..verification import public_fields, result_json, result_payload, verify_text
 
 MAX_TOKEN_TEXT = 4000
 
@@ -105,8 +104,8 @@ def verify_view(request: HttpRequest):
         return JsonResponse({"token": [_("请提供二维码链接或数字串。")]}, status=400)
     if len(token) > MAX_TOKEN_TEXT:
         return JsonResponse({"token": [_("内容过长，不是有效的核验码。")]}, status=400)
-    return JsonResponse(result_payload(verify_text(token, status_version=admission.status_version)),
-                        encoder=DjangoJSONEncoder)
+    result = verify_text(token, status_version=admission.status_version)
+    return HttpResponse(result_json(result), content_type="application/json")
 
 
 # drf-spectacular documents the route from the DRF view behind it.

@@ -13,8 +13,7 @@ from __future__ import annotations
 import functools
 import io
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import cbor2
 from cryptography.exceptions import InvalidSignature
@@ -56,8 +55,7 @@ class CoseHighS(CoseBadSignature):
     one signed before signatures were normalised; the caller may look the exact bytes up on record)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Sign1:
+class Sign1(NamedTuple):
     """A structurally valid, not yet verified COSE_Sign1 message."""
 
     protected: bytes

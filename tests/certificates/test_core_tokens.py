@@ -3,7 +3,6 @@
 import hashlib
 import os
 import random
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import cbor2
@@ -46,7 +45,7 @@ def make_claims(**changes) -> TokenClaims:
         revision=1,
         status_index=98_765,
     )
-    return replace(claims, **changes)
+    return claims._replace(**changes)
 
 
 @pytest.fixture(scope="module")
