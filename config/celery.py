@@ -1,6 +1,6 @@
 """The Celery application (`celery -A config worker` / `celery -A config beat`), used when
-CELERY_BROKER_URL is set: one generic task runs whatever services.tasks has registered, and the beat
-schedule is the registry's periodic tasks."""
+CELERY_BROKER_URL is set: one generic task runs whatever services.tasks has registered (and a second
+one a batch of its outbox jobs), and the beat schedule is the registry's periodic tasks."""
 
 import os
 
@@ -8,7 +8,7 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
-from services.tasks import CELERY_TASK, deliver, periodic_tasks  # noqa: E402
+from services.tasks import CELERY_BATCH_TASK, CELERY_TASK, deliver, deliver_jobs, periodic_tasks  # noqa: E402
 
 app = Celery("tongban")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -25,6 +25,13 @@ def _shadow_name(task, args, kwargs, options) -> str:
 def run(name: str, kwargs: dict, job_id: int | None = None) -> None:
     """A registered task: an outbox job (job_id, services.tasks.deliver) or a periodic one from beat."""
     deliver(name, kwargs, job_id)
+
+
+@app.task(name=CELERY_BATCH_TASK, acks_late=True)
+def run_jobs(job_ids: list[int]) -> None:
+    """Outbox jobs committed together (services.tasks.dispatch_many), delivered one by one; a message
+    delivered twice finds the jobs it ran done."""
+    deliver_jobs(job_ids)
 
 
 def registry_beat_schedule() -> dict:

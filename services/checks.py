@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, register
 
-from .tasks import CELERY_TASK, TaskRegistry, registry
+from .tasks import CELERY_BATCH_TASK, CELERY_TASK, TaskRegistry, registry
 
 
 def _entry_errors(source: str, key: str, entry: Any, *, tasks: TaskRegistry, celery_tasks: Any) -> list[Error]:
@@ -45,10 +45,11 @@ def task_schedule_errors(*, tasks: TaskRegistry = registry, app: Any = None) -> 
         for entry in tasks.periodic() if entry.name not in tasks
     ]
     celery_tasks = app.tasks  # finalises the app, which builds its beat schedule from the registry
-    if settings.CELERY_BROKER_URL and CELERY_TASK not in celery_tasks:
-        errors.append(Error(f"CELERY_BROKER_URL is set but the Celery app has no task {CELERY_TASK!r}.",
-                            hint="The Celery app is config.celery, imported by the config package.",
-                            id="tongban.E002"))
+    for name in (CELERY_TASK, CELERY_BATCH_TASK) if settings.CELERY_BROKER_URL else ():
+        if name not in celery_tasks:
+            errors.append(Error(f"CELERY_BROKER_URL is set but the Celery app has no task {name!r}.",
+                                hint="The Celery app is config.celery, imported by the config package.",
+                                id="tongban.E002"))
     schedules = [("The Celery beat schedule", app.conf.beat_schedule or {}),
                  ("The CELERY_BEAT_SCHEDULE setting", getattr(settings, "CELERY_BEAT_SCHEDULE", None) or {})]
     for source, schedule in schedules:

@@ -1,6 +1,7 @@
 """The task seam: tasks registered by object, dispatched after commit (in-process or to the broker),
 failures logged not raised, and a schedule that can only name registered tasks."""
 
+import base64
 import contextlib
 import logging
 import socket
@@ -15,6 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 
 import services.tasks
 from config.celery import app as celery_app
@@ -296,17 +298,25 @@ def test_the_system_check_reports_a_periodic_task_missing_from_the_beat_schedule
 
 
 @override_settings(CELERY_BROKER_URL="redis://127.0.0.1:6379/15")
-def test_the_system_check_wants_the_generic_celery_task_when_a_broker_is_set():
+def test_the_system_check_wants_the_generic_celery_tasks_when_a_broker_is_set():
     app = SimpleNamespace(tasks={}, conf=SimpleNamespace(beat_schedule={}))
-    assert [e.id for e in task_schedule_errors(tasks=TaskRegistry(), app=app)] == ["tongban.E002"]
+    errors = task_schedule_errors(tasks=TaskRegistry(), app=app)
+    assert [e.id for e in errors] == ["tongban.E002", "tongban.E002"]
+    assert "'tongban.run'" in errors[0].msg and "'tongban.run_jobs'" in errors[1].msg
+    app = SimpleNamespace(tasks={"tongban.run": object()}, conf=SimpleNamespace(beat_schedule={}))
+    [error] = task_schedule_errors(tasks=TaskRegistry(), app=app)
+    assert "'tongban.run_jobs'" in error.msg
 
 
 @override_settings(CELERY_BROKER_URL="redis://127.0.0.1:6379/15", CELERY_TASK_ALWAYS_EAGER=False)
-def test_many_jobs_committed_together_go_to_the_broker_through_one_producer(
+def test_many_jobs_committed_together_go_to_the_broker_through_one_producer_in_batches(
         db, fresh_registry, django_capture_on_commit_callbacks, monkeypatch):
+    import json
+
     import redis
 
     from licensing.workflow import sweep
+    from services.models import OutboxJob
 
     monkeypatch.setattr(sweep, "task_registry", fresh_registry)
     queue = redis.Redis.from_url("redis://127.0.0.1:6379/15")
@@ -324,12 +334,44 @@ def test_many_jobs_committed_together_go_to_the_broker_through_one_producer(
     def deliver(*, n: int) -> None:
         pytest.fail("run here although the broker took it")
 
+    monkeypatch.setattr(services.tasks, "OUTBOX_BATCH", 10)
     try:
         with django_capture_on_commit_callbacks(execute=True):
             sweep.enqueue_many(deliver, [{"n": n} for n in range(25)])
-        assert queue.llen("celery") == 25 and acquired == [True]
+        assert queue.llen("celery") == 3 and acquired == [True]  # 10 + 10 + 5 job ids
+        messages = [json.loads(raw) for raw in queue.lrange("celery", 0, -1)]
+        assert {m["headers"]["task"] for m in messages} == {"tongban.run_jobs"}
+        batches = [json.loads(base64.b64decode(m["body"]))[0][0] for m in messages]
+        sent = sorted(job for batch in batches for job in batch)
+        assert sent == sorted(OutboxJob.objects.values_list("pk", flat=True))
+        assert sorted(map(len, batches)) == [5, 10, 10]
     finally:
         queue.delete("celery")
+
+
+def test_a_batch_message_delivers_its_pending_jobs_once(db, fresh_registry, monkeypatch):
+    from config.celery import run_jobs
+    from services.models import OutboxJob, OutboxState
+
+    ran = []
+
+    @task
+    def deliver(*, n: int) -> None:
+        if n == 2:
+            raise RuntimeError("the mail server said no")
+        ran.append(n)
+
+    name = fresh_registry.name_of(deliver)
+    jobs = [OutboxJob.objects.create(name=name, kwargs={"n": n}, due_at=timezone.now()) for n in range(4)]
+    OutboxJob.objects.filter(pk=jobs[3].pk).update(state=OutboxState.DONE)  # already delivered
+    run_jobs([job.pk for job in jobs])
+    assert ran == [0, 1]
+    states = dict(OutboxJob.objects.values_list("pk", "state"))
+    assert [states[job.pk] for job in jobs] == [OutboxState.DONE, OutboxState.DONE, OutboxState.PENDING,
+                                                OutboxState.DONE]
+    assert OutboxJob.objects.get(pk=jobs[2].pk).last_error == "RuntimeError: the mail server said no"
+    run_jobs([job.pk for job in jobs])  # the message again (a worker lost before its ack)
+    assert ran == [0, 1]
 
 
 def test_many_jobs_whose_broker_is_down_are_each_delivered_here(
