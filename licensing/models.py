@@ -109,15 +109,19 @@ class Application(ConcurrentTransitionMixin, models.Model):
 
     case_number = models.CharField(_("办件编号"), max_length=24, unique=True)
     status_password_hash = models.CharField(_("查询密码（摘要）"), max_length=128, blank=True)
+    # These three keys and the state have no index of their own: the composite indexes of Meta lead
+    # with each of them (a case is written at every act and a sweep flags tens of thousands at once,
+    # so every index kept costs each of those writes).
     service_type = models.ForeignKey(
         "services.ServiceType", verbose_name=_("事项（版本）"), on_delete=models.PROTECT,
-        related_name="applications",
+        related_name="applications", db_index=False,
     )
     authority = models.ForeignKey(
-        "services.Authority", verbose_name=_("实施机关"), on_delete=models.PROTECT, related_name="applications"
+        "services.Authority", verbose_name=_("实施机关"), on_delete=models.PROTECT, related_name="applications",
+        db_index=False,
     )
     applicant = models.ForeignKey(
-        Applicant, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="applications"
+        Applicant, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="applications", db_index=False,
     )
     parent = models.ForeignKey(
         "self", verbose_name=_("联办主件"), null=True, blank=True, on_delete=models.CASCADE, related_name="tracks"
@@ -127,7 +131,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
     category = models.CharField(_("类别"), max_length=1, blank=True)
     points = models.JSONField(_("积分明细"), default=dict, blank=True)
 
-    state = FSMField(_("状态"), default=State.DRAFT, choices=State.choices, protected=True, db_index=True)
+    state = FSMField(_("状态"), default=State.DRAFT, choices=State.choices, protected=True)
     stage = models.CharField(_("审查环节"), max_length=10, choices=Stage.choices, blank=True,
                              help_text=_("审查中的办件由承办人提出意见，再由审批人决定"))
     original_licence_number = models.CharField(_("原许可证编号"), max_length=40, blank=True,
@@ -431,7 +435,8 @@ class CaseLogQuerySet(models.QuerySet):
 class CaseLogEntry(models.Model):
     """Append-only record of every act on a case, each row hashed together with the previous one."""
 
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="log")
+    # Indexed by the unique (application, seq) constraint, which leads with it.
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="log", db_index=False)
     seq = models.PositiveIntegerField(_("序号"))
     at = models.DateTimeField(_("时间"))
     actor = models.ForeignKey(

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: F401
 from certificates.core import keys as core_keys
 from certificates.core.pades import validate_pdf
 from certificates.core.qrdecode import decode_qr_from_pdf
-from certificates.models import Certificate
+from certificates.models import Certificate, SerialCounter
 from licensing.constants import State
 from tests.licensing.conftest import at, recommend
 
@@ -40,6 +40,14 @@ def test_use_licences_are_numbered_separately(issued):
     issued(on=D(2026, 3, 2))
     app = issued(on=D(2026, 3, 2), service="lab-animal-use")
     assert Certificate.objects.get(application=app).number == "SYXK(滇)2026-0001"
+
+
+def test_numbering_starts_again_each_year_and_goes_on_in_the_old_one(issued):
+    issued(on=D(2026, 12, 30))
+    first_of_2027 = issued(on=D(2027, 1, 4))
+    assert Certificate.objects.get(application=first_of_2027).number == "SCXK(滇)2027-0001"
+    assert Certificate.objects.get(application=issued(on=D(2027, 1, 5))).number == "SCXK(滇)2027-0002"
+    assert list(SerialCounter.objects.order_by("year").values_list("year", "last")) == [(2026, 1), (2027, 2)]
 
 
 def test_the_pdf_embeds_its_font_is_signed_and_its_qr_decodes_at_150_dpi(issued, tmp_path):
