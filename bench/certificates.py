@@ -39,24 +39,7 @@ import threading  # noqa: E402
 import time  # noqa: E402
 
 from _bulk import ROOT, setup_django  # noqa: E402
-
-
-def paired(ours, floor, *, loops: int, pairs: int = 9) -> tuple[float, float, float]:
-    """Seconds per call of `ours` and of `floor` (medians), and the median of their ratios, timed in
-    alternating blocks of `loops` calls: a slow spell of a shared machine falls on both sides of a pair
-    instead of on one figure."""
-    ours(), floor()
-    samples = []
-    for _ in range(pairs):
-        pair = []
-        for fn in (ours, floor):
-            start = time.perf_counter()
-            for _ in range(loops):
-                fn()
-            pair.append((time.perf_counter() - start) / loops)
-        samples.append(pair)
-    return (statistics.median(a for a, _ in samples), statistics.median(b for _, b in samples),
-            statistics.median(a / b for a, b in samples))
+from _timing import paired  # noqa: E402
 
 
 def bench_tokens() -> float:
@@ -77,8 +60,9 @@ def bench_tokens() -> float:
     der = raw_to_der(signature)
     public = keys[bytes.fromhex(certificate.signing_key.kid)][0]
     algorithm = ec.ECDSA(hashes.SHA256())
-    ours, raw, ratio = paired(lambda: verify_token(digits_to_token(digits_from_url_or_digits(url)), keys_by_kid=keys),
-                              lambda: public.verify(der, message, algorithm), loops=500, pairs=15)
+    ours, _best, raw, _raw_best, ratio = paired(
+        lambda: verify_token(digits_to_token(digits_from_url_or_digits(url)), keys_by_kid=keys),
+        lambda: public.verify(der, message, algorithm), loops=500, pairs=15)
     print(f"(a) token verify {ours * 1e3:.3f} ms vs raw ES256 {raw * 1e3:.3f} ms: {ratio:.2f}x (target ≤ 1.3; "
           f"the median of 15 ratios of alternating blocks)")
     return ratio
