@@ -271,7 +271,7 @@ def _today() -> dt.date:
 
 # Public answers, per process: a record's public view and that view as JSON depend only on the
 # record, immutable after issuing but for the live status and the successor, and on the language of
-# the answer (the status name). Masking, the label's translation and the encoding were a tenth of an
+# the answer (the status name). Masking, the label's translation and the encoding were 60 µs of an
 # answer over HTTP. (signed token, status, successor, language) → (public view, its JSON).
 _ANSWERS: dict[tuple, tuple[dict, bytes]] = {}
 
