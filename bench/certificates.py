@@ -32,7 +32,6 @@ import datetime as dt  # noqa: E402
 import http.client  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
-import socket  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import threading  # noqa: E402
@@ -191,12 +190,6 @@ def _serve(app: str, port: int, env: dict) -> subprocess.Popen:
     raise RuntimeError(f"{app} did not start")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def bench_http(seconds: float, url: str, *, full: bool = False) -> dict[str, float]:
     from certificates.core.tokens import token_to_digits
     from certificates.models import Certificate
@@ -221,7 +214,9 @@ def bench_http(seconds: float, url: str, *, full: bool = False) -> dict[str, flo
         apps["tongban, full path"] = ("config.wsgi:application", {**env, "TONGBAN_LEAN_VERIFY": "false"})
     # Every server runs at once (idle while another is loaded), and the load goes round them in four
     # rounds: a slow spell of a shared machine is spread over every figure instead of falling on one.
-    ports = {name: _free_port() for name in apps}
+    from tests.topology.deploy import free_port
+
+    ports = {name: free_port() for name in apps}
     processes = {}
     results = dict.fromkeys(rungs, 0.0)
     rounds = 4
